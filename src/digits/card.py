@@ -1,0 +1,57 @@
+"""Model cards: the JSON sidecar that says how a model was made and how well it does."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+from pathlib import Path
+
+from digits.files import write_text_atomic
+
+CARD_SUFFIX = ".card.json"
+
+
+def card_path(model_path: str | os.PathLike) -> Path:
+    """``runs/best.keras`` → ``runs/best.card.json`` (shared by the ``.onnx`` of the same stem)."""
+    path = Path(model_path)
+    return path.with_name(path.stem + CARD_SUFFIX)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("digits", "keras", "tensorflow", "tensorflow-cpu", "jax", "torch", "numpy", "onnxruntime"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def machine() -> dict[str, str | int]:
+    return {
+        "system": platform.system(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count() or 0,
+    }
+
+
+def today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def write_card(model_path: str | os.PathLike, card: dict) -> Path:
+    path = card_path(model_path)
+    write_text_atomic(path, json.dumps(card, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def read_card(model_path: str | os.PathLike) -> dict:
+    """The model's card, or ``{}`` when it has none (a model saved by other code)."""
+    path = card_path(model_path)
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

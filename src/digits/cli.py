@@ -1,0 +1,223 @@
+"""The `digits` command: parse flags, call one library function, format its answer.
+
+Library code raises; only this module turns errors into one-line messages and exit codes.
+Heavy imports (Keras, TensorFlow) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def command_data(arguments: argparse.Namespace) -> int:
+    from digits.data import summary
+
+    info = summary()
+    if arguments.json:
+        print(json.dumps(info))
+        return 0
+    print(f"MNIST at {info['path']}")
+    for split in ("train", "test"):
+        part = info[split]
+        shape = "x".join(str(size) for size in part["shape"])
+        print(f"  {split}: {part['images']} images of {shape}, label counts {part['label_counts']}")
+    print(f"  sha256 of the arrays: {info['sha256']}")
+    return 0
+
+
+def command_show(arguments: argparse.Namespace) -> int:
+    from digits.show import samples, save_figure, terminal_preview
+
+    images, labels, indices, columns = samples(arguments.split, arguments.index, arguments.grid)
+    if len(images) == 1:
+        print(int(labels[0]))
+    else:
+        print(f"{arguments.split} samples {indices[0]} to {indices[-1]}:")
+        for row in range(0, len(labels), columns):
+            print(" ".join(str(int(label)) for label in labels[row:row + columns]))
+    if arguments.out:
+        path = save_figure(images, labels, indices, columns, arguments.out, f"MNIST {arguments.split} set")
+        print(f"saved {path}")
+    if not arguments.out or len(images) == 1:
+        print(terminal_preview(images[0]) if len(images) == 1 else "(use --out FILE.png to see the grid)")
+    return 0
+
+
+def command_train(arguments: argparse.Namespace) -> int:
+    from digits.config import preset
+
+    config = preset(arguments.preset).replace(
+        arch=arguments.arch, epochs=arguments.epochs, batch_size=arguments.batch_size,
+        learning_rate=arguments.learning_rate, seed=arguments.seed,
+        validation_split=arguments.validation_split, out=arguments.out,
+    )
+    from digits.train import train
+
+    try:
+        card = train(config, resume=arguments.resume, verbose=0 if arguments.json else "auto")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the last finished epoch is kept; continue with "
+              f"`digits train --resume --out {config.output_path()}`", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if arguments.json:
+        print(json.dumps({key: value for key, value in card.items() if key != "history"}))
+        return 0
+    validation = card["validation"]
+    if validation:
+        print(f"validation accuracy {100 * validation['accuracy']:.2f}% on {validation['samples']} images")
+    test = card["test"]
+    print(f"test accuracy {100 * test['accuracy']:.2f}% (loss {test['loss']:.4f}) on {test['samples']} images")
+    print(f"saved {config.output_path()} in {card['seconds']:.1f} s")
+    return 0
+
+
+def command_evaluate(arguments: argparse.Namespace) -> int:
+    from digits.evaluate import evaluate
+
+    result = evaluate(arguments.model)
+    if arguments.json:
+        print(json.dumps(result))
+        return 0
+    print(f"model {result['model']}")
+    print(f"test accuracy {100 * result['accuracy']:.2f}%, loss {result['loss']:.4f}, "
+          f"{result['errors']} errors in {result['samples']} images")
+    per_class = "  ".join(f"{digit}: {100 * value:.2f}%" for digit, value in result["per_class_accuracy"].items())
+    print(f"per class: {per_class}")
+    return 0
+
+
+def command_predict(arguments: argparse.Namespace) -> int:
+    from digits.predict import load_recogniser, recognise
+
+    predictions = recognise(arguments.images, load_recogniser(arguments.model))
+    for prediction in predictions:
+        if arguments.json:
+            print(json.dumps(prediction.to_dict()))
+        else:
+            print(prediction.describe(arguments.top))
+    return EXIT_ERROR if any(prediction.error for prediction in predictions) else 0
+
+
+def command_export(arguments: argparse.Namespace) -> int:
+    from digits.export import export
+    from digits.predict import DEFAULT_MODEL
+
+    model = arguments.model or DEFAULT_MODEL.with_suffix(".keras")
+    result = export(model, arguments.out, arguments.format)
+    if arguments.json:
+        print(json.dumps(result))
+        return 0
+    print(f"wrote {result['out']}: largest difference from Keras {result['max_abs_difference']:.2e} "
+          f"over {result['images_checked']} test images, same digits: {result['same_digits']}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from digits.config import PRESETS
+    from digits.config import ARCHITECTURE_NAMES
+
+    main = argparse.ArgumentParser(prog="digits", description="Handwritten digit recognition on MNIST.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, function, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(function=function)
+        return command
+
+    def json_flag(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    def model_flag(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--model", help="model file (.onnx, .keras or .h5); default: the shipped model")
+
+    data = add("data", command_data, "fetch MNIST if needed; print where it is, sizes and label counts")
+    json_flag(data)
+
+    show = add("show", command_show, "print a sample's label and show it (terminal preview, or a PNG with --out)")
+    show.add_argument("--split", choices=["train", "test"], default="train", help="which split (default: train)")
+    show.add_argument("--index", type=int, default=None, help="sample index, or first index of a grid (default: 0)")
+    show.add_argument("--grid", metavar="ROWSxCOLS", help="show a grid of samples, for example 4x8")
+    show.add_argument("--out", help="write the figure to this PNG file")
+
+    train = add("train", command_train, "train a model on MNIST, evaluate it once on the test set, save it")
+    train.add_argument("--preset", choices=list(PRESETS), default="tutorial", help="recipe (default: tutorial)")
+    train.add_argument("--arch", choices=ARCHITECTURE_NAMES, help="network (default: the preset's)")
+    train.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
+    train.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
+    train.add_argument("--learning-rate", type=float, help="peak learning rate (default: the preset's)")
+    train.add_argument("--seed", type=int, help="random seed (default: 0)")
+    train.add_argument("--validation-split", type=float,
+                       help="fraction of the training set held out for validation (default: 0.1)")
+    train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")
+    train.add_argument("--resume", action="store_true", help="continue the interrupted run saved beside --out")
+    json_flag(train)
+
+    evaluate = add("evaluate", command_evaluate, "score a model on the 10,000 MNIST test images")
+    model_flag(evaluate)
+    json_flag(evaluate)
+
+    predict = add("predict", command_predict, "recognise the digit in each image")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, BMP, GIF, WebP or TIFF files")
+    model_flag(predict)
+    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1)")
+    json_flag(predict)
+
+    export = add("export", command_export, "export a Keras model to ONNX and check it against Keras")
+    export.add_argument("--format", choices=["onnx"], default="onnx", help="output format (default: onnx)")
+    export.add_argument("--model", help="Keras model to export (default: the shipped model)")
+    export.add_argument("--out", help="output path (default: the model's path with .onnx)")
+    json_flag(export)
+    return main
+
+
+def import_keras_quietly() -> None:
+    """Import Keras with stderr closed: TensorFlow's C++ start-up notices are not for users."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    try:
+        import keras  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
+
+
+def needs_keras(arguments: argparse.Namespace) -> bool:
+    model = getattr(arguments, "model", None) or ""
+    return arguments.command in ("train", "export") or model.endswith((".keras", ".h5", ".hdf5"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    arguments = parser().parse_args(argv)
+    if needs_keras(arguments):
+        import_keras_quietly()
+    try:
+        return arguments.function(arguments)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, OSError, RuntimeError) as error:
+        from digits.data import DataUnavailableError
+
+        # The data error lists every source tried, one per line; everything else is one line.
+        message = str(error) if isinstance(error, DataUnavailableError) else first_line(error)
+        print(f"digits: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

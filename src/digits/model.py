@@ -1,0 +1,93 @@
+"""Network architectures, each one small function that returns a ``keras.Sequential``.
+
+Every model takes float32 images of shape (batch, 28, 28, 1) in [0, 1] (white ink on
+black, as ``digits.preprocess.to_model_input`` makes them) and returns (batch, 10)
+softmax probabilities. ``build(arch)`` returns the model compiled as the tutorial
+compiles it (Adam, sparse categorical cross-entropy, accuracy); ``digits.train``
+recompiles it with the recipe's optimizer and loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+from keras import layers
+
+INPUT_SHAPE = (28, 28, 1)
+CLASSES = 10
+
+
+def tutorial() -> keras.Sequential:
+    """The tutorial's network, layer for layer (1.2 M parameters)."""
+    return keras.Sequential([
+        keras.Input(INPUT_SHAPE),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(CLASSES, activation="softmax"),
+    ], name="tutorial")
+
+
+def conv_block(filters: int, kernel_size: int, strides: int = 1, padding: str = "valid") -> list:
+    """Convolution, batch normalisation, ReLU: the unit the larger nets are made of."""
+    return [
+        layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False),
+        layers.BatchNormalization(),
+        layers.Activation("relu"),
+    ]
+
+
+def fast() -> keras.Sequential:
+    """A narrow net that learns quickly: two strided stages, batch norm, global pooling (~60 k parameters)."""
+    return keras.Sequential([
+        keras.Input(INPUT_SHAPE),
+        *conv_block(24, 5, strides=2, padding="same"),
+        *conv_block(48, 3),
+        *conv_block(64, 3, strides=2, padding="same"),
+        *conv_block(96, 3),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(CLASSES, activation="softmax"),
+    ], name="fast")
+
+
+def best() -> keras.Sequential:
+    """A batch-normalised CNN after Deotte's Kaggle MNIST net (~330 k parameters).
+
+    Strided 5×5 convolutions replace pooling so the net learns how to downsample.
+    """
+    return keras.Sequential([
+        keras.Input(INPUT_SHAPE),
+        *conv_block(32, 3),
+        *conv_block(32, 3),
+        *conv_block(32, 5, strides=2, padding="same"),
+        layers.Dropout(0.4),
+        *conv_block(64, 3),
+        *conv_block(64, 3),
+        *conv_block(64, 5, strides=2, padding="same"),
+        layers.Dropout(0.4),
+        *conv_block(128, 4),
+        layers.Flatten(),
+        layers.Dropout(0.4),
+        layers.Dense(CLASSES, activation="softmax"),
+    ], name="best")
+
+
+ARCHITECTURES: dict[str, Callable[[], keras.Sequential]] = {
+    "tutorial": tutorial,
+    "fast": fast,
+    "best": best,
+}
+
+
+def build(arch: str = "tutorial") -> keras.Sequential:
+    """Build architecture ``arch`` and compile it as the tutorial does."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown arch {arch!r}: choose one of {', '.join(ARCHITECTURES)}")
+    model = ARCHITECTURES[arch]()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model

@@ -1,0 +1,176 @@
+"""The inference runtime: load a model, turn images into predictions.
+
+ONNX models run on ONNX Runtime and never import TensorFlow or Keras; ``.keras`` and
+``.h5`` models (including one saved by the tutorial's own code) load through Keras.
+Every image goes through ``digits.preprocess.to_model_input`` first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from digits.card import read_card
+from digits.preprocess import NoDigitError, to_model_input
+
+MODELS_DIR = Path(__file__).parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "default.onnx"
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+# Images per model call: large enough to amortise the call, small enough to bound memory.
+CHUNK_SIZE = 1024
+
+
+class Recogniser:
+    """A loaded model: ``probabilities(images)`` maps (N, 28, 28) float32 to (N, 10) float64."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.card = read_card(path)
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError(f"images of shape {images.shape}: expected (N, 28, 28)")
+        outputs = [self.run(images[start:start + CHUNK_SIZE].reshape((-1, *self.input_shape)))
+                   for start in range(0, len(images), CHUNK_SIZE)]
+        result = np.concatenate(outputs) if outputs else np.zeros((0, 10), dtype=np.float32)
+        return as_probabilities(result.astype(np.float64))
+
+
+class OnnxRecogniser(Recogniser):
+    def __init__(self, path: Path, threads: int | None = None):
+        super().__init__(path)
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        # Small models gain little from many threads; two keep latency low on small machines.
+        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        model_input = self.session.get_inputs()[0]
+        self.input_name = model_input.name
+        self.input_shape = tuple(int(size) for size in model_input.shape[1:])
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: batch})[0]
+
+
+class KerasRecogniser(Recogniser):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        import keras
+
+        self.model = keras.saving.load_model(path, compile=False)
+        self.input_shape = tuple(int(size) for size in self.model.input_shape[1:])
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_on_batch(batch))
+
+
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """Rows that already are probabilities stay; anything else (logits) goes through softmax."""
+    outputs = outputs.reshape(len(outputs), -1)
+    if outputs.shape[1] != 10:
+        raise ValueError(f"model gives {outputs.shape[1]} outputs per image, expected 10")
+    is_probability = (outputs >= 0).all() and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3)
+    if is_probability or len(outputs) == 0:
+        return outputs
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def load_recogniser(path: str | os.PathLike | None = None) -> Recogniser:
+    """Load an ``.onnx``, ``.keras`` or ``.h5`` model; ``None`` means the shipped default model."""
+    path = Path(path) if path else DEFAULT_MODEL
+    if not path.exists():
+        raise FileNotFoundError(f"model {path}: no such file (train one with `digits train`, or omit --model)")
+    if path.suffix == ".onnx":
+        return OnnxRecogniser(path)
+    if path.suffix in KERAS_SUFFIXES:
+        try:
+            return KerasRecogniser(path)
+        except (ValueError, OSError, TypeError) as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"model {path}: cannot load it with Keras ({first_line})") from None
+    raise ValueError(f"model {path}: unknown format {path.suffix!r}, expected .onnx, .keras or .h5")
+
+
+@dataclass
+class Prediction:
+    """What became of one input: a digit with its probabilities, no digit and why, or an error."""
+
+    path: str
+    digit: int | None = None
+    confidence: float | None = None
+    probabilities: list[float] = field(default_factory=list)
+    reason: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        if self.error is not None:
+            return {"path": self.path, "error": self.error}
+        result = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
+                  "probabilities": self.probabilities}
+        if self.reason is not None:
+            result["reason"] = self.reason
+        return result
+
+    def describe(self, top: int = 1) -> str:
+        """One line for people: ``five.png: 5 (99.2%)``."""
+        if self.error is not None:
+            # Library messages usually start with the path already.
+            message = self.error if self.error.startswith(self.path) else f"{self.path}: {self.error}"
+            return f"error: {message}"
+        if self.digit is None:
+            return f"{self.path}: no digit ({self.reason})"
+        ranked = np.argsort(self.probabilities)[::-1][:max(1, top)]
+        answers = ", ".join(f"{digit} ({100 * self.probabilities[digit]:.1f}%)" for digit in ranked)
+        return f"{self.path}: {answers}"
+
+
+def label_of(item, index: int) -> str:
+    if isinstance(item, (str, os.PathLike)):
+        return str(item)
+    return f"<image {index}>"
+
+
+def recognise(images: Iterable, recogniser: Recogniser | None = None) -> list[Prediction]:
+    """Recognise each image (path, bytes, Pillow image or array); one ``Prediction`` per input.
+
+    A bad input becomes a ``Prediction`` with ``error`` set, and the others still run.
+    """
+    recogniser = recogniser or load_recogniser()
+    predictions: list[Prediction] = []
+    prepared: list[np.ndarray] = []
+    waiting: list[Prediction] = []
+    for index, image in enumerate(images):
+        prediction = Prediction(path=label_of(image, index))
+        predictions.append(prediction)
+        try:
+            prepared.append(to_model_input(image))
+            waiting.append(prediction)
+        except NoDigitError as reason:
+            prediction.reason = str(reason)
+        except (ValueError, OSError) as error:
+            prediction.error = str(error)
+    if prepared:
+        for prediction, row in zip(waiting, recogniser.probabilities(np.stack(prepared))):
+            fill(prediction, row)
+    return predictions
+
+
+def fill(prediction: Prediction, probabilities: Sequence[float]) -> None:
+    digit = int(np.argmax(probabilities))
+    prediction.digit = digit
+    prediction.confidence = round(float(probabilities[digit]), 6)
+    prediction.probabilities = [round(float(value), 6) for value in probabilities]

@@ -1,0 +1,207 @@
+"""Train a model from a ``TrainConfig``: validation split, checkpoints, resume, model card.
+
+Choices made during training look only at the validation split (the last
+``validation_split`` of the 60,000 training images). The test set is scored once, after
+training, and only reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from digits.card import card_path, library_versions, machine, today, write_card
+from digits.config import TrainConfig
+from digits.data import Arrays, arrays_checksum, load_mnist
+from digits.evaluate import metrics
+from digits.files import atomic_path, write_text_atomic
+from digits.model import INPUT_SHAPE, build
+from digits.preprocess import scale_mnist
+
+# Random affine ranges at augment=1: ±10° rotation, ±10 % zoom, ±10 % shift (never flips).
+ROTATION_DEGREES = 10.0
+ZOOM = 0.1
+SHIFT = 0.1
+
+
+def augmenter(strength: float) -> keras.Sequential:
+    """Random rotation, zoom and shift layers; active in training only, black fill."""
+    return keras.Sequential([
+        layers.RandomRotation(ROTATION_DEGREES / 360 * strength, fill_mode="constant"),
+        layers.RandomZoom(ZOOM * strength, fill_mode="constant"),
+        layers.RandomTranslation(SHIFT * strength, SHIFT * strength, fill_mode="constant"),
+    ], name="augment")
+
+
+def learning_rate(config: TrainConfig, steps_per_epoch: int):
+    """A float for ``constant``; for ``onecycle``, linear warm-up then cosine decay to zero."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if config.schedule != "onecycle":
+        raise ValueError(f"unknown schedule {config.schedule!r}: choose constant or onecycle")
+    total_steps = max(1, config.epochs * steps_per_epoch)
+    warmup_steps = int(config.warmup_fraction * total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 10,
+        decay_steps=max(1, total_steps - warmup_steps),
+        alpha=0.0,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup_steps,
+    )
+
+
+def split(images: np.ndarray, labels: np.ndarray, fraction: float):
+    """The last ``fraction`` of the training set is the validation split (as Keras's own ``validation_split``)."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split {fraction}: expected a fraction in [0, 1)")
+    held_out = int(round(len(images) * fraction))
+    cut = len(images) - held_out
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
+def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
+    """The model as it is trained: behind the augmentation layers if any, with the recipe's optimizer and loss."""
+    trainer = model
+    if config.augment > 0:
+        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augmenter(config.augment), model], name="trainer")
+    optimizer = keras.optimizers.Adam(
+        learning_rate=learning_rate(config, steps_per_epoch), beta_1=config.beta_1, beta_2=config.beta_2,
+        use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99,
+    )
+    if config.label_smoothing > 0:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy()
+    trainer.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    return trainer
+
+
+def targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
+    return keras.utils.to_categorical(labels, 10) if config.label_smoothing > 0 else labels
+
+
+def checkpoint_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".checkpoint")
+
+
+def history_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".history.csv")
+
+
+def read_history(path: Path) -> list[dict]:
+    """Per-epoch rows of the CSV log; a row repeated after a resume keeps its last copy."""
+    if not path.exists():
+        return []
+    rows: dict[int, dict] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            epoch = int(row.pop("epoch"))
+            rows[epoch] = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in row.items()}}
+    return [rows[epoch] for epoch in sorted(rows)]
+
+
+def start_checkpoint(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
+    """Prepare the checkpoint folder; on resume, return the config the run was started with."""
+    folder = checkpoint_dir(out)
+    saved_config = folder / "config.json"
+    if resume:
+        if not saved_config.exists():
+            raise FileNotFoundError(f"nothing to resume: no checkpoint at {folder} (train without --resume)")
+        return TrainConfig(**json.loads(saved_config.read_text()))
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    write_text_atomic(saved_config, json.dumps(dataclasses.asdict(config), indent=2))
+    return config
+
+
+def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False, verbose: int | str = "auto",
+          callbacks: list | None = None) -> dict:
+    """Train, evaluate once on the test set, save the model atomically with its card; return the card.
+
+    Args:
+        config: the recipe. ``config.out`` ending in ``.h5`` saves the legacy HDF5 format.
+        data: MNIST-shaped arrays (``load_mnist()`` when ``None``); tests pass tiny ones.
+        resume: continue the interrupted run saved beside ``config.out``, without
+            repeating its finished epochs (its saved config is used).
+        verbose: Keras's verbosity; ``"auto"`` shows the progress bar on a terminal
+            and one line per epoch otherwise.
+        callbacks: extra Keras callbacks, run after the checkpoint is written each epoch.
+    """
+    started = time.perf_counter()
+    out = Path(config.output_path())
+    config = start_checkpoint(config, out, resume)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+    keras.utils.set_random_seed(config.seed)
+
+    arrays = data if data is not None else load_mnist()
+    (x_train, y_train), (x_test, y_test) = arrays
+    images = scale_mnist(x_train)[..., None]
+    (x_fit, y_fit), (x_validation, y_validation) = split(images, y_train, config.validation_split)
+    steps_per_epoch = -(-len(x_fit) // config.batch_size)
+
+    model = build(config.arch)
+    trainer = compile_trainer(model, config, steps_per_epoch)
+    folder = checkpoint_dir(out)
+    run_callbacks = []
+    if config.ema_momentum > 0:
+        # Validation scores the averaged weights, the ones that will be saved.
+        run_callbacks.append(keras.callbacks.SwapEMAWeights())
+    run_callbacks += [
+        keras.callbacks.CSVLogger(str(folder / "history.csv"), append=True),
+        keras.callbacks.BackupAndRestore(str(folder / "backup"), double_checkpoint=True, delete_checkpoint=False),
+        *(callbacks or []),
+    ]
+    validation = (x_validation, targets(y_validation, config)) if len(x_validation) else None
+    trainer.fit(x_fit, targets(y_fit, config), batch_size=config.batch_size, epochs=config.epochs,
+                validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=True)
+    trained_seconds = time.perf_counter() - started
+
+    def scores(x: np.ndarray, y: np.ndarray) -> dict | None:
+        if not len(x):
+            return None
+        return metrics(model.predict(x, batch_size=1024, verbose=0), y)
+
+    validation_scores = scores(x_validation, y_validation)
+    test_scores = scores(scale_mnist(x_test)[..., None], y_test)
+    with atomic_path(out) as temporary:
+        model.save(temporary)
+    history = read_history(folder / "history.csv")
+    if (folder / "history.csv").exists():
+        with atomic_path(history_path(out)) as temporary:
+            shutil.copyfile(folder / "history.csv", temporary)
+    card = {
+        "model": out.name,
+        "date": today(),
+        "config": dataclasses.asdict(config),
+        "resumed": resume,
+        "parameters": int(model.count_params()),
+        "selection": "epochs, schedule and checkpoint chosen on the validation split; test set scored once after training",
+        "validation": validation_scores,
+        "test": test_scores,
+        "data_sha256": arrays_checksum(arrays),
+        "train_images": int(len(x_fit)),
+        "validation_images": int(len(x_validation)),
+        "seconds": round(time.perf_counter() - started, 1),
+        "train_seconds": round(trained_seconds, 1),
+        "backend": keras.backend.backend(),
+        "versions": library_versions(),
+        "machine": machine(),
+        "history": history,
+    }
+    write_card(out, card)
+    shutil.rmtree(folder, ignore_errors=True)
+    return card
+
+
+__all__ = ["train", "split", "learning_rate", "card_path"]

@@ -1,0 +1,74 @@
+"""Shared fixtures: tiny synthetic data and tiny models, so no test trains a real model."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+SAMPLES = Path(__file__).resolve().parent.parent / "src" / "digits" / "samples"
+
+
+def draw_digit(digit: int, size: int = 28) -> np.ndarray:
+    """A crude MNIST-like digit: white strokes on black, uint8 (size, size)."""
+    image = Image.new("L", (size, size), 0)
+    pen = ImageDraw.Draw(image)
+    s = size / 28
+    width = max(1, round(2.5 * s))
+    shapes = {
+        0: lambda: pen.ellipse([8 * s, 4 * s, 20 * s, 24 * s], outline=255, width=width),
+        1: lambda: pen.line([14 * s, 4 * s, 14 * s, 24 * s], fill=255, width=width),
+        7: lambda: pen.line([8 * s, 5 * s, 20 * s, 5 * s, 11 * s, 24 * s], fill=255, width=width),
+    }
+    shapes.get(digit, shapes[7])()
+    return np.asarray(image)
+
+
+@pytest.fixture(scope="session")
+def tiny_arrays():
+    """MNIST-shaped uint8 arrays: 300 training and 100 test images of noise, labels 0..9 in turn."""
+    generator = np.random.default_rng(0)
+    x_train = generator.integers(0, 256, size=(300, 28, 28), dtype=np.uint8)
+    x_test = generator.integers(0, 256, size=(100, 28, 28), dtype=np.uint8)
+    y_train = (np.arange(300) % 10).astype(np.uint8)
+    y_test = (np.arange(100) % 10).astype(np.uint8)
+    return (x_train, y_train), (x_test, y_test)
+
+
+@pytest.fixture(scope="session")
+def tiny_keras_model(tmp_path_factory):
+    """An untrained `fast`-arch model saved as .keras (weights fixed by the seed)."""
+    import keras
+
+    from digits.model import build
+
+    keras.utils.set_random_seed(1)
+    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    build("fast").save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx_model(tiny_keras_model):
+    from digits.export import export
+
+    check = np.random.default_rng(2).random((16, 28, 28), dtype=np.float32)
+    result = export(tiny_keras_model, check_images=check)
+    return Path(result["out"])
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """Real MNIST from the cache `make test` fills; skipped when it is not there."""
+    from digits.data import DataUnavailableError, cache_path, load_mnist
+
+    if not cache_path().exists():
+        pytest.skip(f"MNIST is not cached at {cache_path()} (run `digits data`, as `make test` does)")
+    try:
+        return load_mnist()
+    except DataUnavailableError as error:
+        pytest.skip(str(error).splitlines()[0])

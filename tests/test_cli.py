@@ -1,0 +1,94 @@
+import json
+
+import pytest
+from PIL import Image
+
+from conftest import SAMPLES
+from digits.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_predict_prints_one_line_per_image(capsys):
+    code, out, _ = run(capsys, "predict", str(SAMPLES / "five-28x28.png"), str(SAMPLES / "blank-canvas.png"))
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith(f"{SAMPLES / 'five-28x28.png'}: 5 (") and lines[0].endswith("%)")
+    assert "no digit" in lines[1]
+
+
+def test_predict_json_and_exit_code_on_a_bad_file(capsys, tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("hello")
+    code, out, _ = run(capsys, "predict", "--json", str(bad), str(SAMPLES / "seven-canvas.png"),
+                       str(SAMPLES / "blank-canvas.png"))
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert records[0]["path"] == str(bad) and "not an image" in records[0]["error"]
+    assert records[1]["digit"] == 7 and len(records[1]["probabilities"]) == 10
+    assert records[2]["digit"] is None and records[2]["reason"]
+
+
+def test_predict_top_k(capsys):
+    _, out, _ = run(capsys, "predict", "--top", "3", str(SAMPLES / "three-on-paper.jpg"))
+    assert out.count("%") == 3
+
+
+def test_predict_with_a_missing_model_is_one_line(capsys, tmp_path):
+    code, out, err = run(capsys, "predict", "--model", str(tmp_path / "nope.onnx"), str(SAMPLES / "five-28x28.png"))
+    assert code == 1 and out == ""
+    assert err.startswith("digits: error: model") and err.count("\n") == 1
+
+
+def test_evaluate_json(capsys, mnist, tiny_onnx_model):
+    code, out, _ = run(capsys, "evaluate", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["samples"] == 10000 and result["accuracy"] > 0.99
+    assert result["errors"] == round((1 - result["accuracy"]) * 10000)
+    assert len(result["per_class_accuracy"]) == 10 and "loss" in result
+    _, out, _ = run(capsys, "evaluate", "--model", str(tiny_onnx_model))
+    assert "test accuracy" in out and "per class" in out
+
+
+def test_show_prints_the_label_and_writes_a_png(capsys, mnist, tmp_path):
+    out_file = tmp_path / "five.png"
+    code, out, _ = run(capsys, "show", "--index", "35", "--out", str(out_file))
+    assert code == 0 and out.splitlines()[0] == "5"
+    assert Image.open(out_file).format == "PNG"
+    preview = out.splitlines()[2:]
+    assert len(preview) >= 20 and any("@" in line for line in preview)
+
+
+def test_show_grid(capsys, mnist, tmp_path):
+    code, out, _ = run(capsys, "show", "--split", "test", "--grid", "2x3", "--out", str(tmp_path / "grid.png"))
+    assert code == 0 and out.splitlines()[1] == "7 2 1" and out.splitlines()[2] == "0 4 1"
+    code, _, err = run(capsys, "show", "--grid", "two")
+    assert code == 1 and "ROWSxCOLS" in err
+
+
+def test_data_json(capsys, mnist):
+    code, out, _ = run(capsys, "data", "--json")
+    info = json.loads(out)
+    assert code == 0 and info["train"]["images"] == 60000 and info["test"]["label_counts"][0] == 980
+
+
+def test_train_json_on_tiny_data(capsys, tmp_path, tiny_arrays, monkeypatch):
+    import digits.train
+
+    monkeypatch.setattr(digits.train, "load_mnist", lambda: tiny_arrays)
+    out_path = tmp_path / "cli.keras"
+    code, out, _ = run(capsys, "train", "--preset", "fast", "--epochs", "1", "--batch-size", "100",
+                       "--out", str(out_path), "--json")
+    card = json.loads(out)
+    assert code == 0 and out_path.exists()
+    assert card["config"]["epochs"] == 1 and card["config"]["batch_size"] == 100 and card["config"]["preset"] == "fast"
+
+
+def test_unknown_preset_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["train", "--preset", "huge"])
+    assert raised.value.code == 2 and "invalid choice" in capsys.readouterr().err

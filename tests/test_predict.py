@@ -1,0 +1,95 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import SAMPLES
+from digits.predict import DEFAULT_MODEL, as_probabilities, load_recogniser, recognise
+
+SAMPLE_DIGITS = {"five-28x28.png": 5, "three-on-paper.jpg": 3, "seven-canvas.png": 7}
+
+
+@pytest.fixture(scope="module")
+def default_recogniser():
+    return load_recogniser()
+
+
+def test_shipped_model_reads_the_bundled_samples(default_recogniser):
+    paths = sorted(SAMPLES.iterdir())
+    predictions = {path.name: prediction for path, prediction in zip(paths, recognise(paths, default_recogniser))}
+    for name, digit in SAMPLE_DIGITS.items():
+        assert predictions[name].digit == digit, predictions[name]
+        assert predictions[name].confidence > 0.9
+    blank = predictions["blank-canvas.png"]
+    assert blank.digit is None and "no ink" in blank.reason
+
+
+def test_one_bad_file_does_not_stop_the_others(default_recogniser, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    inputs = [SAMPLES / "five-28x28.png", broken, tmp_path / "missing.png", SAMPLES / "seven-canvas.png"]
+    predictions = recognise(inputs, default_recogniser)
+    assert [prediction.digit for prediction in predictions] == [5, None, None, 7]
+    assert predictions[1].to_dict().keys() == {"path", "error"}
+    assert "no such file" in predictions[2].error
+
+
+def test_json_fields(default_recogniser):
+    prediction = recognise([SAMPLES / "five-28x28.png"], default_recogniser)[0].to_dict()
+    assert json.loads(json.dumps(prediction)) == prediction
+    assert set(prediction) == {"path", "digit", "confidence", "probabilities"}
+    assert len(prediction["probabilities"]) == 10 and sum(prediction["probabilities"]) == pytest.approx(1, abs=1e-4)
+    assert prediction["confidence"] == max(prediction["probabilities"])
+
+
+def test_arrays_and_pillow_images_are_recognised(default_recogniser, mnist):
+    _, (x_test, y_test) = mnist
+    inputs = [x_test[0], Image.fromarray(255 - x_test[1])]
+    assert [prediction.digit for prediction in recognise(inputs, default_recogniser)] == y_test[:2].tolist()
+
+
+def test_tutorial_saved_h5_model_loads_and_predicts(tmp_path):
+    """A model saved by the tutorial's own code, `model.save("test_model.h5")`, under Keras 3."""
+    from test_model import tutorial_as_written
+
+    model = tutorial_as_written()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    path = tmp_path / "test_model.h5"
+    model.save(path)
+    recogniser = load_recogniser(path)
+    prediction = recognise([SAMPLES / "five-28x28.png"], recogniser)[0]
+    assert prediction.digit in range(10) and len(prediction.probabilities) == 10
+    expected = model.predict(np.zeros((1, 28, 28, 1), dtype=np.float32), verbose=0)
+    np.testing.assert_allclose(recogniser.probabilities(np.zeros((1, 28, 28))), expected, atol=1e-6)
+
+
+def test_onnx_and_keras_give_the_same_answers(tiny_keras_model, tiny_onnx_model):
+    images = np.random.default_rng(3).random((50, 28, 28), dtype=np.float32)
+    keras_probabilities = load_recogniser(tiny_keras_model).probabilities(images)
+    onnx_probabilities = load_recogniser(tiny_onnx_model).probabilities(images)
+    np.testing.assert_allclose(keras_probabilities, onnx_probabilities, atol=1e-5)
+
+
+def test_model_errors_say_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="digits train"):
+        load_recogniser(tmp_path / "none.onnx")
+    (tmp_path / "model.pt").write_bytes(b"")
+    with pytest.raises(ValueError, match="expected .onnx, .keras or .h5"):
+        load_recogniser(tmp_path / "model.pt")
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="cannot load it with Keras"):
+        load_recogniser(tmp_path / "bad.keras")
+
+
+def test_logits_become_probabilities():
+    probabilities = as_probabilities(np.array([[2.0] + [0.0] * 9]))
+    assert probabilities.sum() == pytest.approx(1.0) and probabilities.argmax() == 0
+    already = np.full((1, 10), 0.1)
+    np.testing.assert_array_equal(as_probabilities(already), already)
+
+
+def test_default_model_ships_with_its_card():
+    assert DEFAULT_MODEL.exists() and DEFAULT_MODEL.with_suffix(".keras").exists()
+    card = load_recogniser().card
+    assert card["test"]["accuracy"] > 0.99 and card["config"]["preset"]

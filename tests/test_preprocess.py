@@ -1,0 +1,126 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from conftest import SAMPLES, draw_digit
+from digits.preprocess import NoDigitError, read_image, scale_mnist, to_model_input
+
+
+def encoded(image: Image.Image, format: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def reference():
+    """A white-on-black 28×28 digit and its normal form, the reference every variant must match."""
+    digit = draw_digit(7)
+    return digit, to_model_input(digit)
+
+
+def test_output_is_mnist_shaped_boxed_and_centred(reference):
+    _, normal = reference
+    assert normal.shape == (28, 28) and normal.dtype == np.float32
+    assert 0.0 <= normal.min() and normal.max() == pytest.approx(1.0, abs=0.02)
+    rows, columns = np.nonzero(normal > 0.05)
+    assert max(np.ptp(rows), np.ptp(columns)) + 1 <= 21
+    centre = ndimage.center_of_mass(normal)
+    assert abs(centre[0] - 14) <= 0.5 and abs(centre[1] - 14) <= 0.5
+
+
+def test_dark_digit_pasted_into_a_large_rgb_canvas_comes_back(reference):
+    digit, normal = reference
+    big = Image.fromarray(255 - digit).resize((120, 120), Image.Resampling.BICUBIC)
+    canvas = Image.new("RGB", (640, 480), (230, 228, 220))
+    canvas.paste(Image.merge("RGB", [big] * 3).point(lambda value: value * 0.9), (400, 60))
+    recovered = to_model_input(encoded(canvas, "PNG"))
+    assert np.abs(recovered - normal).mean() < 0.05
+    assert np.corrcoef(recovered.ravel(), normal.ravel())[0, 1] > 0.9
+
+
+def test_real_mnist_digit_in_a_photo_like_canvas_comes_back(mnist):
+    (x_train, _), _ = mnist
+    original = x_train[35]
+    big = Image.fromarray(255 - original).resize((280, 280), Image.Resampling.BICUBIC)
+    canvas = Image.new("L", (900, 700), 225)
+    canvas.paste(big, (90, 300))
+    recovered = to_model_input(encoded(canvas.convert("RGB"), "JPEG", quality=90))
+    assert np.corrcoef(recovered.ravel(), scale_mnist(original).ravel())[0, 1] > 0.9
+
+
+def test_both_polarities_of_a_28x28_image_agree(reference):
+    digit, normal = reference
+    np.testing.assert_allclose(to_model_input(255 - digit), normal, atol=1e-5)
+
+
+def test_transparent_canvas_with_black_strokes_is_composited_over_white(reference):
+    digit, normal = reference
+    strokes = Image.new("RGBA", (28, 28), (0, 0, 0, 255))
+    strokes.putalpha(Image.fromarray(digit))
+    recovered = to_model_input(encoded(strokes, "PNG"))
+    np.testing.assert_allclose(recovered, normal, atol=0.02)
+
+
+@pytest.mark.parametrize("format, mode", [
+    ("PNG", "L"), ("PNG", "P"), ("PNG", "LA"), ("JPEG", "RGB"), ("BMP", "RGB"), ("GIF", "P"),
+    ("WEBP", "RGB"), ("TIFF", "L"), ("TIFF", "I;16"),
+])
+def test_every_format_and_mode_reads(reference, format, mode):
+    digit, normal = reference
+    image = Image.fromarray(255 - digit).resize((56, 56), Image.Resampling.BICUBIC).convert(mode)
+    recovered = to_model_input(encoded(image, format))
+    assert np.corrcoef(recovered.ravel(), normal.ravel())[0, 1] > 0.9
+
+
+def test_arrays_are_accepted_like_images(reference):
+    digit, normal = reference
+    np.testing.assert_allclose(to_model_input(digit.astype(np.float32) / 255), normal, atol=0.01)
+    np.testing.assert_allclose(to_model_input(np.stack([digit] * 3, axis=-1)), normal, atol=1e-5)
+    with pytest.raises(ValueError, match="outside"):
+        to_model_input(digit.astype(np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        to_model_input(np.zeros((2, 28, 28, 5), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("image", [
+    Image.new("RGB", (300, 200), (255, 255, 255)),
+    Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
+    Image.new("L", (28, 28), 0),
+    Image.fromarray(np.random.default_rng(0).normal(200, 4, (240, 320)).clip(0, 255).astype(np.uint8)),
+], ids=["white", "transparent", "black", "paper-noise"])
+def test_blank_images_have_no_digit(image):
+    with pytest.raises(NoDigitError, match="no ink"):
+        to_model_input(image)
+
+
+def test_a_speck_is_not_a_digit():
+    paper = np.full((400, 400), 240, dtype=np.uint8)
+    paper[200:202, 200:202] = 20
+    with pytest.raises(NoDigitError, match="no ink"):
+        to_model_input(paper)
+
+
+def test_unreadable_inputs_give_one_line_errors(tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(encoded(Image.new("L", (64, 64), 255), "PNG")[:60])
+    for path, message in [(text, "not an image"), (truncated, "cannot decode"), (tmp_path, "is a folder")]:
+        with pytest.raises(ValueError, match=message) as raised:
+            read_image(path)
+        assert "\n" not in str(raised.value)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_image(tmp_path / "missing.png")
+
+
+def test_bundled_samples_all_read():
+    for path in SAMPLES.iterdir():
+        if "blank" in path.name:
+            with pytest.raises(NoDigitError):
+                to_model_input(path)
+        else:
+            assert to_model_input(path).shape == (28, 28)

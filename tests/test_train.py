@@ -1,0 +1,119 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from digits.card import card_path
+from digits.config import PRESETS, TrainConfig, preset
+from digits.train import checkpoint_dir, history_path, learning_rate, split, train
+
+
+def tiny_config(tmp_path, **changes):
+    fields = dict(preset="fast", arch="fast", epochs=1, batch_size=64, out=str(tmp_path / "model.keras"))
+    fields.update(changes)
+    return TrainConfig(**fields)
+
+
+def test_train_saves_model_card_and_history(tmp_path, tiny_arrays):
+    config = tiny_config(tmp_path, epochs=2, validation_split=0.2)
+    card = train(config, data=tiny_arrays, verbose=0)
+    out = tmp_path / "model.keras"
+    assert keras.saving.load_model(out).output_shape == (None, 10)
+    written = json.loads(card_path(out).read_text())
+    assert written == json.loads(json.dumps(card))
+    assert card["config"]["epochs"] == 2 and card["config"]["arch"] == "fast"
+    assert card["train_images"] == 240 and card["validation_images"] == 60
+    assert card["validation"]["samples"] == 60 and card["test"]["samples"] == 100
+    assert set(card["test"]) >= {"accuracy", "loss", "errors", "per_class_accuracy"}
+    assert [row["epoch"] for row in card["history"]] == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(card["history"][0])
+    assert history_path(out).exists()
+    assert card["data_sha256"] and card["versions"]["keras"] == keras.__version__
+    # Nothing half-written or left over beside the model.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.card.json", "model.history.csv", "model.keras"]
+
+
+def test_h5_output_and_every_recipe_feature(tmp_path, tiny_arrays):
+    config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ema_momentum=0.9,
+                         label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.5)
+    train(config, data=tiny_arrays, verbose=0)
+    model = keras.saving.load_model(tmp_path / "model.h5", compile=False)
+    # The saved model is the bare network: augmentation is for training only.
+    assert model.name == "fast"
+
+
+def test_same_seed_gives_the_same_weights(tmp_path, tiny_arrays):
+    weights = []
+    for run in ("a", "b"):
+        train(tiny_config(tmp_path / run, seed=7), data=tiny_arrays, verbose=0)
+        weights.append(keras.saving.load_model(tmp_path / run / "model.keras").get_weights())
+    for first, second in zip(*weights):
+        np.testing.assert_array_equal(first, second)
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Interrupts training as Ctrl-C would, after ``epochs`` epochs."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epochs:
+            raise KeyboardInterrupt
+
+
+class CountEpochs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def test_interrupted_training_resumes_without_repeating_epochs(tmp_path, tiny_arrays):
+    config = tiny_config(tmp_path, epochs=3)
+    out = tmp_path / "model.keras"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=tiny_arrays, verbose=0, callbacks=[StopAfter(2)])
+    assert not out.exists() and checkpoint_dir(out).exists()
+    counter = CountEpochs()
+    # Flags given on resume are ignored: the saved run's config wins.
+    card = train(config.replace(epochs=50), data=tiny_arrays, resume=True, verbose=0, callbacks=[counter])
+    assert counter.epochs == [2]
+    assert card["resumed"] is True and card["config"]["epochs"] == 3
+    assert [row["epoch"] for row in card["history"]] == [1, 2, 3]
+    assert out.exists() and not checkpoint_dir(out).exists()
+
+
+def test_resume_without_a_checkpoint_says_so(tmp_path, tiny_arrays):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train(tiny_config(tmp_path), data=tiny_arrays, resume=True, verbose=0)
+
+
+def test_validation_is_the_end_of_the_training_set():
+    images, labels = np.arange(100), np.arange(100)
+    (fit_images, _), (validation_images, validation_labels) = split(images, labels, 0.1)
+    assert fit_images.tolist() == list(range(90)) and validation_labels.tolist() == list(range(90, 100))
+    with pytest.raises(ValueError, match="validation_split"):
+        split(images, labels, 1.0)
+
+
+def test_onecycle_warms_up_then_decays_to_zero():
+    config = preset("best").replace(epochs=2, learning_rate=1e-2, warmup_fraction=0.25)
+    schedule = learning_rate(config, steps_per_epoch=100)
+    rates = [float(schedule(step)) for step in (0, 50, 100, 199)]
+    assert rates[0] == pytest.approx(1e-3) and rates[1] == pytest.approx(1e-2, rel=1e-3)
+    assert rates[1] > rates[2] > rates[3] and rates[3] < 1e-4
+    assert learning_rate(PRESETS["tutorial"], 100) == 1e-3
+
+
+def test_flags_override_a_preset_and_unknown_names_fail():
+    assert preset("best").replace(epochs=3, seed=None).epochs == 3
+    assert preset("best").replace(seed=None).seed == 0
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset("slow")
+    with pytest.raises(ValueError, match="unknown training settings"):
+        preset("best").replace(dropout=0.5)
