@@ -14,6 +14,12 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+
 # Fetch MNIST, train the default recipe, evaluate it on the test set, recognise the bundled samples.
 run: install
 	$(BIN)/digits data
@@ -23,7 +29,8 @@ run: install
 	$(BIN)/digits predict --model runs/fast.keras src/digits/samples/*
 	$(BIN)/digits predict src/digits/samples/*
 
-test: install
+test: install $(CHROMIUM)
+	$(BIN)/digits data > /dev/null
 	$(BIN)/python -m pytest -q
 
 # Reproduce the shipped default model (long: run it in the background on a CPU).

@@ -54,7 +54,7 @@ def tiny_keras_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_onnx_model(tiny_keras_model):
-    from digits.export import export
+    from digits.exporting import export
 
     check = np.random.default_rng(2).random((16, 28, 28), dtype=np.float32)
     result = export(tiny_keras_model, check_images=check)

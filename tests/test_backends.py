@@ -11,7 +11,7 @@ SMOKE = """
 import numpy as np, keras
 from digits.model import build
 from digits.config import TrainConfig
-from digits.train import compile_trainer
+from digits.training import compile_trainer
 config = TrainConfig(arch="fast", augment=1.0, ema_momentum=0.9, label_smoothing=0.1, schedule="onecycle", epochs=1)
 model = build(config.arch)
 trainer = compile_trainer(model, config, steps_per_epoch=2)

@@ -77,9 +77,9 @@ def test_data_json(capsys, mnist):
 
 
 def test_train_json_on_tiny_data(capsys, tmp_path, tiny_arrays, monkeypatch):
-    import digits.train
+    import digits.training
 
-    monkeypatch.setattr(digits.train, "load_mnist", lambda: tiny_arrays)
+    monkeypatch.setattr(digits.training, "load_mnist", lambda: tiny_arrays)
     out_path = tmp_path / "cli.keras"
     code, out, _ = run(capsys, "train", "--preset", "fast", "--epochs", "1", "--batch-size", "100",
                        "--out", str(out_path), "--json")

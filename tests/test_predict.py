@@ -38,7 +38,8 @@ def test_one_bad_file_does_not_stop_the_others(default_recogniser, tmp_path):
 def test_json_fields(default_recogniser):
     prediction = recognise([SAMPLES / "five-28x28.png"], default_recogniser)[0].to_dict()
     assert json.loads(json.dumps(prediction)) == prediction
-    assert set(prediction) == {"path", "digit", "confidence", "probabilities"}
+    assert set(prediction) == {"path", "digit", "confidence", "probabilities", "low_confidence"}
+    assert prediction["low_confidence"] is False
     assert len(prediction["probabilities"]) == 10 and sum(prediction["probabilities"]) == pytest.approx(1, abs=1e-4)
     assert prediction["confidence"] == max(prediction["probabilities"])
 

@@ -52,6 +52,13 @@ def test_real_mnist_digit_in_a_photo_like_canvas_comes_back(mnist):
     assert np.corrcoef(recovered.ravel(), scale_mnist(original).ravel())[0, 1] > 0.9
 
 
+def test_centre_of_mass_matches_scipy():
+    from digits.preprocess import centre_of_mass
+
+    image = np.random.default_rng(4).random((17, 23))
+    np.testing.assert_allclose(centre_of_mass(image), ndimage.center_of_mass(image))
+
+
 def test_both_polarities_of_a_28x28_image_agree(reference):
     digit, normal = reference
     np.testing.assert_allclose(to_model_input(255 - digit), normal, atol=1e-5)

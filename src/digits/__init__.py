@@ -21,12 +21,12 @@ _API = {
     "TrainConfig": "digits.config",
     "preset": "digits.config",
     "PRESETS": "digits.config",
-    "train": "digits.train",
-    "evaluate": "digits.evaluate",
+    "train": "digits.training",
+    "evaluate": "digits.evaluation",
     "load_recogniser": "digits.predict",
     "recognise": "digits.predict",
     "to_model_input": "digits.preprocess",
-    "export": "digits.export",
+    "export": "digits.exporting",
 }
 
 

@@ -57,7 +57,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         learning_rate=arguments.learning_rate, seed=arguments.seed,
         validation_split=arguments.validation_split, out=arguments.out,
     )
-    from digits.train import train
+    from digits.training import train
 
     try:
         card = train(config, resume=arguments.resume, verbose=0 if arguments.json else "auto")
@@ -78,7 +78,7 @@ def command_train(arguments: argparse.Namespace) -> int:
 
 
 def command_evaluate(arguments: argparse.Namespace) -> int:
-    from digits.evaluate import evaluate
+    from digits.evaluation import evaluate
 
     result = evaluate(arguments.model)
     if arguments.json:
@@ -92,20 +92,57 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def command_predict(arguments: argparse.Namespace) -> int:
-    from digits.predict import load_recogniser, recognise
+class Progress:
+    """A one-line counter on stderr, redrawn in place; silent unless both streams are a terminal."""
 
-    predictions = recognise(arguments.images, load_recogniser(arguments.model))
-    for prediction in predictions:
-        if arguments.json:
-            print(json.dumps(prediction.to_dict()))
+    def __init__(self, enabled: bool):
+        import time
+
+        self.enabled = enabled
+        self.clock = time.perf_counter
+        self.started = self.clock()
+        self.count = 0
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+
+    def advance(self) -> None:
+        self.count += 1
+        if self.enabled and self.count % 64 == 0:
+            rate = self.count / max(self.clock() - self.started, 1e-9)
+            sys.stderr.write(f"\r{self.count} images, {rate:.0f}/s")
+            sys.stderr.flush()
+
+
+def command_predict(arguments: argparse.Namespace) -> int:
+    from digits.batch import csv_header, csv_line, expand, recognise_paths
+    from digits.predict import load_recogniser
+
+    recogniser = load_recogniser(arguments.model)
+    output_format = "json" if arguments.json else arguments.format
+    progress = Progress(output_format == "text" and sys.stdout.isatty() and sys.stderr.isatty())
+    if output_format == "csv":
+        print(csv_header())
+    failed = False
+    for prediction in recognise_paths(expand(arguments.images), recogniser, workers=arguments.workers,
+                                      number=arguments.number):
+        failed = failed or prediction.error is not None
+        if output_format == "json":
+            line = json.dumps(prediction.to_dict())
+        elif output_format == "csv":
+            line = csv_line(prediction)
         else:
-            print(prediction.describe(arguments.top))
-    return EXIT_ERROR if any(prediction.error for prediction in predictions) else 0
+            line = prediction.describe(arguments.top)
+        progress.clear()
+        print(line, flush=progress.enabled)
+        progress.advance()
+    progress.clear()
+    return EXIT_ERROR if failed else 0
 
 
 def command_export(arguments: argparse.Namespace) -> int:
-    from digits.export import export
+    from digits.exporting import export
     from digits.predict import DEFAULT_MODEL
 
     model = arguments.model or DEFAULT_MODEL.with_suffix(".keras")
@@ -115,6 +152,26 @@ def command_export(arguments: argparse.Namespace) -> int:
         return 0
     print(f"wrote {result['out']}: largest difference from Keras {result['max_abs_difference']:.2e} "
           f"over {result['images_checked']} test images, same digits: {result['same_digits']}")
+    return 0
+
+
+def command_report(arguments: argparse.Namespace) -> int:
+    from digits.report import report
+
+    result = report(arguments.model, arguments.out, arguments.images)
+    if arguments.json:
+        print(json.dumps({key: result[key] for key in ("out", "figures", "test")}))
+        return 0
+    print(f"test accuracy {100 * result['test']['accuracy']:.2f}%; wrote {result['out']} and "
+          f"{len(result['figures'])} figures")
+    return 0
+
+
+def command_serve(arguments: argparse.Namespace) -> int:
+    from digits.server import ServeConfig, serve
+
+    serve(ServeConfig(host=arguments.host, port=arguments.port, model=arguments.model or "",
+                      max_bytes=arguments.max_bytes, max_pixels=arguments.max_pixels))
     return 0
 
 
@@ -163,16 +220,38 @@ def parser() -> argparse.ArgumentParser:
     json_flag(evaluate)
 
     predict = add("predict", command_predict, "recognise the digit in each image")
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG, BMP, GIF, WebP or TIFF files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE",
+                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png')")
     model_flag(predict)
     predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1)")
-    json_flag(predict)
+    predict.add_argument("--format", choices=["text", "json", "csv"], default="text",
+                         help="text lines, JSON Lines, or CSV with a header (default: text)")
+    predict.add_argument("--number", action="store_true",
+                         help="read a whole number (several digits side by side) in each image")
+    predict.add_argument("--workers", type=int, default=None,
+                         help="processes decoding images (default: one per core; 1 = none)")
+    predict.add_argument("--json", action="store_true", help="same as --format json")
 
     export = add("export", command_export, "export a Keras model to ONNX and check it against Keras")
     export.add_argument("--format", choices=["onnx"], default="onnx", help="output format (default: onnx)")
     export.add_argument("--model", help="Keras model to export (default: the shipped model)")
     export.add_argument("--out", help="output path (default: the model's path with .onnx)")
     json_flag(export)
+
+    report = add("report", command_report, "write figures and an HTML report about a model")
+    report.add_argument("images", nargs="*", metavar="IMAGE", help="your own images to explain (optional)")
+    model_flag(report)
+    report.add_argument("--out", default="report", help="output folder (default: report)")
+    json_flag(report)
+
+    serve = add("serve", command_serve, "serve the HTTP API and the drawing page")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    model_flag(serve)
+    serve.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
+                       help="largest upload in bytes (default: 5 MB)")
+    serve.add_argument("--max-pixels", type=int, default=40_000_000,
+                       help="largest decoded image in pixels (default: 40 million)")
     return main
 
 

@@ -3,7 +3,7 @@
 Every model takes float32 images of shape (batch, 28, 28, 1) in [0, 1] (white ink on
 black, as ``digits.preprocess.to_model_input`` makes them) and returns (batch, 10)
 softmax probabilities. ``build(arch)`` returns the model compiled as the tutorial
-compiles it (Adam, sparse categorical cross-entropy, accuracy); ``digits.train``
+compiles it (Adam, sparse categorical cross-entropy, accuracy); ``digits.training``
 recompiles it with the recipe's optimizer and loss.
 """
 
@@ -77,6 +77,26 @@ def best() -> keras.Sequential:
     ], name="best")
 
 
+@keras.saving.register_keras_serializable(package="digits")
+class Temperature(layers.Layer):
+    """Rescale probabilities as softmax(log(p) / temperature): below 1 sharpens, above 1 softens.
+
+    Label smoothing leaves a model under-confident; a temperature fitted on the validation
+    split makes its confidences mean what they say, without changing any answer.
+    """
+
+    def __init__(self, temperature: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.temperature = float(temperature)
+
+    def call(self, probabilities):
+        logits = keras.ops.log(keras.ops.maximum(probabilities, 1e-12))
+        return keras.ops.softmax(logits / self.temperature, axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "temperature": self.temperature}
+
+
 ARCHITECTURES: dict[str, Callable[[], keras.Sequential]] = {
     "tutorial": tutorial,
     "fast": fast,
@@ -91,3 +111,15 @@ def build(arch: str = "tutorial") -> keras.Sequential:
     model = ARCHITECTURES[arch]()
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
+
+
+def average(members: list[keras.Model], temperature: float = 1.0, name: str = "ensemble") -> keras.Model:
+    """One model: the mean of the members' probabilities, rescaled by ``temperature`` (weights shared)."""
+    if not members:
+        raise ValueError("an ensemble needs at least one member model")
+    inputs = keras.Input(INPUT_SHAPE)
+    outputs = [member(inputs) for member in members]
+    mean = outputs[0] if len(outputs) == 1 else layers.Average()(outputs)
+    if temperature != 1.0:
+        mean = Temperature(temperature)(mean)
+    return keras.Model(inputs, mean, name=name)

@@ -22,6 +22,8 @@ DEFAULT_MODEL = MODELS_DIR / "default.onnx"
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Images per model call: large enough to amortise the call, small enough to bound memory.
 CHUNK_SIZE = 1024
+# Answers less sure than this are flagged: the image may not be a clear digit.
+LOW_CONFIDENCE = 0.6
 
 
 class Recogniser:
@@ -70,6 +72,8 @@ class KerasRecogniser(Recogniser):
         super().__init__(path)
         import keras
 
+        import digits.model  # noqa: F401  (registers the project's custom layers for loading)
+
         self.model = keras.saving.load_model(path, compile=False)
         self.input_shape = tuple(int(size) for size in self.model.input_shape[1:])
 
@@ -115,12 +119,25 @@ class Prediction:
     probabilities: list[float] = field(default_factory=list)
     reason: str | None = None
     error: str | None = None
+    # Set when a whole number was read: the string, and one dict per digit (digit, confidence, box).
+    number: str | None = None
+    digits: list[dict] | None = None
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
     def to_dict(self) -> dict:
         if self.error is not None:
             return {"path": self.path, "error": self.error}
-        result = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
-                  "probabilities": self.probabilities}
+        if self.digits is not None:
+            result = {"path": self.path, "number": self.number, "confidence": self.confidence,
+                      "digits": self.digits}
+        else:
+            result = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
+                      "probabilities": self.probabilities}
+        if self.confidence is not None:
+            result["low_confidence"] = self.low_confidence
         if self.reason is not None:
             result["reason"] = self.reason
         return result
@@ -131,11 +148,16 @@ class Prediction:
             # Library messages usually start with the path already.
             message = self.error if self.error.startswith(self.path) else f"{self.path}: {self.error}"
             return f"error: {message}"
+        flag = " [low confidence]" if self.low_confidence else ""
+        if self.digits is not None:
+            if self.number is None:
+                return f"{self.path}: no number ({self.reason})"
+            return f"{self.path}: {self.number} ({100 * self.confidence:.1f}% for the least sure digit){flag}"
         if self.digit is None:
             return f"{self.path}: no digit ({self.reason})"
         ranked = np.argsort(self.probabilities)[::-1][:max(1, top)]
         answers = ", ".join(f"{digit} ({100 * self.probabilities[digit]:.1f}%)" for digit in ranked)
-        return f"{self.path}: {answers}"
+        return f"{self.path}: {answers}{flag}"
 
 
 def label_of(item, index: int) -> str:
@@ -144,28 +166,57 @@ def label_of(item, index: int) -> str:
     return f"<image {index}>"
 
 
+def prepare(image) -> tuple[np.ndarray | None, str | None, str | None]:
+    """(model input, no-digit reason, error) for one image; at most one of the three is set."""
+    try:
+        return to_model_input(image), None, None
+    except NoDigitError as reason:
+        return None, str(reason), None
+    except (ValueError, OSError) as error:
+        return None, None, str(error)
+
+
+def predictions_for(labels: Sequence[str], prepared: Sequence[tuple], recogniser: Recogniser) -> list[Prediction]:
+    """Run the model once over the prepared images and pair every input with its answer."""
+    images = [image for image, _, _ in prepared if image is not None]
+    rows = iter(recogniser.probabilities(np.stack(images)) if images else [])
+    predictions = []
+    for label, (image, reason, error) in zip(labels, prepared):
+        prediction = Prediction(path=label, reason=reason, error=error)
+        if image is not None:
+            fill(prediction, next(rows))
+        predictions.append(prediction)
+    return predictions
+
+
 def recognise(images: Iterable, recogniser: Recogniser | None = None) -> list[Prediction]:
     """Recognise each image (path, bytes, Pillow image or array); one ``Prediction`` per input.
 
     A bad input becomes a ``Prediction`` with ``error`` set, and the others still run.
     """
     recogniser = recogniser or load_recogniser()
-    predictions: list[Prediction] = []
-    prepared: list[np.ndarray] = []
-    waiting: list[Prediction] = []
+    images = list(images)
+    labels = [label_of(image, index) for index, image in enumerate(images)]
+    return predictions_for(labels, [prepare(image) for image in images], recogniser)
+
+
+def recognise_numbers(images: Iterable, recogniser: Recogniser | None = None) -> list[Prediction]:
+    """Read a whole number (several digits side by side) in each image; one ``Prediction`` per input."""
+    from digits.number import read_number
+
+    recogniser = recogniser or load_recogniser()
+    predictions = []
     for index, image in enumerate(images):
         prediction = Prediction(path=label_of(image, index))
-        predictions.append(prediction)
         try:
-            prepared.append(to_model_input(image))
-            waiting.append(prediction)
+            reading = read_number(image, recogniser)
+            prediction.number, prediction.confidence, prediction.digits = (
+                reading["number"], reading["confidence"], reading["digits"])
         except NoDigitError as reason:
-            prediction.reason = str(reason)
+            prediction.reason, prediction.digits = str(reason), []
         except (ValueError, OSError) as error:
             prediction.error = str(error)
-    if prepared:
-        for prediction, row in zip(waiting, recogniser.probabilities(np.stack(prepared))):
-            fill(prediction, row)
+        predictions.append(prediction)
     return predictions
 
 

@@ -5,7 +5,8 @@ API and the page): it returns the 28×28 float32 array in [0, 1] that the model 
 white ink on black, the digit fitted in a 20×20 box and centred by centre of mass in
 the 28×28 frame, which is how LeCun et al. prepared MNIST itself.
 
-Pillow decodes; NumPy and scipy.ndimage do the array work (no per-pixel Python loops).
+Pillow decodes and resamples; NumPy does the array work (no per-pixel Python loops);
+``digits.ink`` finds the ink (polarity, lighting, noise, specks, stroke width).
 """
 
 from __future__ import annotations
@@ -16,40 +17,54 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from scipy import ndimage
+
+from digits.ink import (INK_THRESHOLD, NoDigitError, check_amount, crop_to_ink, drop_specks, ink_map,
+                        normalise_stroke, resize)
+
+__all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
 
 SIZE = 28
 BOX = 20
-# Below this contrast between ink and background (on a 0..1 scale) there is no digit.
-MIN_CONTRAST = 0.15
-# After contrast stretching, pixels above this count as ink when finding the digit's box.
-INK_THRESHOLD = 0.3
-# Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
-MIN_INK_FRACTION = 0.0005
-MIN_INK_PIXELS = 4
+# A roughly square box this full of ink is a blob, not a digit.
+SOLID_FRACTION = 0.85
 
 
-class NoDigitError(ValueError):
-    """The image holds no ink that could be a digit; the message says why."""
+class NotAnImageError(ValueError):
+    """The data is not in any image format Pillow reads."""
 
 
-def read_image(source: str | os.PathLike | bytes) -> Image.Image:
+class ImageTooLargeError(ValueError):
+    """The image has more pixels than allowed (a guard against decompression bombs)."""
+
+
+def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = None) -> Image.Image:
     """Decode a PNG, JPEG, BMP, GIF, WebP or TIFF file (path or bytes) with Pillow.
 
-    Raises ``ValueError`` with a one-line reason when the data is not a readable image.
+    ``max_pixels`` refuses larger images before their pixels are decoded.
+
+    Raises:
+        FileNotFoundError: no such file.
+        NotAnImageError: the data is in no format Pillow reads.
+        ImageTooLargeError: more than ``max_pixels`` pixels.
+        ValueError: a known format that fails to decode (truncated, corrupt).
     """
     name = "image data" if isinstance(source, bytes) else str(source)
     stream = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
     try:
         image = Image.open(stream)
+        if max_pixels is not None and image.width * image.height > max_pixels:
+            raise ImageTooLargeError(
+                f"{name}: {image.width}x{image.height} is over the limit of {max_pixels:,} pixels; send a smaller image")
         image.load()
     except FileNotFoundError:
         raise FileNotFoundError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise ValueError(f"{name}: is a folder, not an image file") from None
     except UnidentifiedImageError:
-        raise ValueError(f"{name}: not an image Pillow can read (PNG, JPEG, BMP, GIF, WebP, TIFF)") from None
-    except (OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise NotAnImageError(f"{name}: not an image Pillow can read (PNG, JPEG, BMP, GIF, WebP, TIFF)") from None
+    except Image.DecompressionBombError as error:
+        raise ImageTooLargeError(f"{name}: {error}") from None
+    except (OSError, SyntaxError) as error:
         raise ValueError(f"{name}: cannot decode image ({error})") from None
     return image
 
@@ -75,53 +90,35 @@ def to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def border_level(grey: np.ndarray) -> float:
-    """Median grey level of the image's outer ring: the background's level."""
-    ring = max(1, min(grey.shape) // 20)
-    border = np.concatenate([
-        grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()
-    ])
-    return float(np.median(border))
-
-
-def ink_map(grey: np.ndarray) -> np.ndarray:
-    """Ink strength in [0, 1] (white ink on black), whatever the original polarity.
-
-    The background is whatever the border mostly is: a light border means dark ink on
-    light paper, which is inverted. Contrast is then stretched so the background maps to
-    0 and the strongest ink (99.9th percentile, so a few hot pixels do not count) to 1.
-    """
-    background = border_level(grey)
-    ink = 1.0 - grey if background > 0.5 else grey
-    background = min(background, 1.0 - background)
-    peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
-    contrast = peak - background
-    if contrast < MIN_CONTRAST:
-        raise NoDigitError(f"no ink: the image is nearly uniform (contrast {contrast:.2f} < {MIN_CONTRAST})")
-    return np.clip((ink - background) / contrast, 0.0, 1.0)
-
-
 def fit_box(ink: np.ndarray) -> np.ndarray:
-    """Crop to the ink and resize so the longer side is 20 pixels, keeping the aspect ratio."""
+    """Keep the digit's ink, crop to it, even out its strokes, and fit it in a 20×20 box (aspect kept)."""
     mask = ink > INK_THRESHOLD
-    ink_pixels = int(mask.sum())
-    if ink_pixels < max(MIN_INK_PIXELS, MIN_INK_FRACTION * ink.size):
-        raise NoDigitError(f"no ink: only {ink_pixels} ink pixels in a {ink.shape[1]}x{ink.shape[0]} image")
-    rows = np.flatnonzero(mask.any(axis=1))
-    columns = np.flatnonzero(mask.any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    check_amount(mask)
+    crop = crop_to_ink(drop_specks(ink, mask))
+    height, width = crop.shape
+    solid = (crop > INK_THRESHOLD).mean()
+    if solid > SOLID_FRACTION and max(height, width) < 2 * min(height, width) and min(height, width) > 4:
+        raise NoDigitError(f"no digit-like shape: a solid blob fills {100 * solid:.0f}% of its box")
+    crop = crop_to_ink(normalise_stroke(crop, BOX / max(height, width)))
     height, width = crop.shape
     scale = BOX / max(height, width)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resized = Image.fromarray(crop.astype(np.float32), mode="F").resize(new_size, Image.Resampling.LANCZOS)
-    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+    resized = resize(crop, max(1, round(width * scale)), max(1, round(height * scale)), Image.Resampling.LANCZOS)
+    return np.clip(resized, 0.0, 1.0)
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) of the intensity-weighted mean position, as scipy.ndimage.center_of_mass."""
+    total = float(image.sum())
+    rows = np.arange(image.shape[0], dtype=np.float64)
+    columns = np.arange(image.shape[1], dtype=np.float64)
+    return float(image.sum(axis=1) @ rows) / total, float(image.sum(axis=0) @ columns) / total
 
 
 def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     """Paste ``digit`` into a 28×28 frame so its centre of mass lands at the frame's centre."""
     frame = np.zeros((SIZE, SIZE), dtype=np.float32)
     height, width = digit.shape
-    centre_row, centre_column = ndimage.center_of_mass(digit)
+    centre_row, centre_column = centre_of_mass(digit)
     # MNIST's digits have their centre of mass at pixel (14, 14) on average.
     top = int(round(SIZE / 2 - centre_row))
     left = int(round(SIZE / 2 - centre_column))

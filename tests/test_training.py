@@ -6,7 +6,7 @@ import pytest
 
 from digits.card import card_path
 from digits.config import PRESETS, TrainConfig, preset
-from digits.train import checkpoint_dir, history_path, learning_rate, split, train
+from digits.training import checkpoint_dir, history_path, learning_rate, split, train
 
 
 def tiny_config(tmp_path, **changes):

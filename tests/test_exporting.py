@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digits.export import export
+from digits.exporting import export
 
 
 def test_export_matches_keras_and_reports_the_difference(tiny_keras_model, tmp_path):

@@ -34,6 +34,21 @@ def metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
+def rescale(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log(p) / temperature), row by row (as ``digits.model.Temperature``)."""
+    logits = np.log(np.maximum(probabilities, 1e-12)) / temperature
+    exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def best_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature in [0.1, 3] that minimises cross-entropy on held-out data (answers unchanged)."""
+    candidates = np.round(np.arange(0.1, 3.0001, 0.01), 2)
+    rows = np.arange(len(labels))
+    losses = [-np.log(np.maximum(rescale(probabilities, value)[rows, labels], 1e-12)).mean() for value in candidates]
+    return float(candidates[int(np.argmin(losses))])
+
+
 def evaluate(model_path: str | os.PathLike | None = None) -> dict:
     """Score a model file (``None``: the shipped default) on the 10,000 MNIST test images."""
     from digits.data import load_mnist

@@ -22,7 +22,7 @@ from keras import layers
 from digits.card import card_path, library_versions, machine, today, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, load_mnist
-from digits.evaluate import metrics
+from digits.evaluation import metrics
 from digits.files import atomic_path, write_text_atomic
 from digits.model import INPUT_SHAPE, build
 from digits.preprocess import scale_mnist

@@ -1,0 +1,44 @@
+"""Accuracy of the shipped model on the MNIST test set, through ONNX Runtime and through Keras.
+
+Also counts the test images on which the two paths give different digits.
+
+Run: .venv/bin/python bench/model_accuracy.py [--model PATH.onnx]
+"""
+
+import argparse
+import json
+
+from digits.card import read_card, today
+from digits.data import load_mnist
+from digits.evaluation import metrics
+from digits.predict import DEFAULT_MODEL, load_recogniser
+from digits.preprocess import scale_mnist
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model; its .keras twin is compared")
+    arguments = parser.parse_args()
+    onnx_path = arguments.model
+    keras_path = onnx_path.removesuffix(".onnx") + ".keras"
+
+    _, (x_test, y_test) = load_mnist()
+    images = scale_mnist(x_test)
+    onnx_probabilities = load_recogniser(onnx_path).probabilities(images)
+    keras_probabilities = load_recogniser(keras_path).probabilities(images)
+    card = read_card(onnx_path)
+    print(f"# shipped model accuracy, {today()}")
+    print(f"model: {onnx_path}")
+    print(f"recipe: {json.dumps(card.get('config'))}")
+    print(f"validation accuracy (card): {card.get('validation', {}).get('accuracy')}")
+    for name, probabilities in (("onnx", onnx_probabilities), ("keras", keras_probabilities)):
+        scores = metrics(probabilities, y_test)
+        print(f"{name}: test accuracy {100 * scores['accuracy']:.2f}%, loss {scores['loss']:.4f}, "
+              f"{scores['errors']} errors")
+    differing = int((onnx_probabilities.argmax(1) != keras_probabilities.argmax(1)).sum())
+    largest = float(abs(onnx_probabilities - keras_probabilities).max())
+    print(f"onnx vs keras: {differing} of {len(images)} digits differ; largest probability difference {largest:.2e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Finding the ink in an image: polarity, uneven lighting, noise, stray specks, stroke width.
+
+These are the steps ``digits.preprocess.to_model_input`` and the number reader share.
+Everything works on grey arrays, float32 in [0, 1]. NumPy does the arithmetic; scipy's
+labelling and morphology are imported only for images that need them (large photos,
+thin or very thick strokes), so that small inputs answer quickly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+# Larger images are shrunk first: a digit needs only 20 pixels in the end.
+WORKING_SIZE = 512
+# The background surface is fitted on a grid this small.
+SURFACE_GRID = 48
+# Below this contrast between ink and background (0..1) there is no digit.
+MIN_CONTRAST = 0.15
+# After normalisation, pixels above this are ink.
+INK_THRESHOLD = 0.3
+# Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
+MIN_INK_FRACTION = 0.0005
+MIN_INK_PIXELS = 4
+# Components smaller than this fraction of the largest are specks, not strokes.
+SPECK_FRACTION = 0.04
+# MNIST strokes, measured as area / half the boundary on the 20-pixel box: median 3.2,
+# 5th to 95th percentile 2.3 to 5.0. Strokes outside [THIN, THICK] are brought to TARGET.
+THIN_STROKE, THICK_STROKE, TARGET_STROKE = 2.3, 7.0, 3.0
+
+
+class NoDigitError(ValueError):
+    """The image holds no ink that could be a digit; the message says why."""
+
+
+def resize(array: np.ndarray, width: int, height: int, method=Image.Resampling.BOX) -> np.ndarray:
+    return np.asarray(Image.fromarray(array.astype(np.float32), mode="F").resize((width, height), method),
+                      dtype=np.float32)
+
+
+def shrink(grey: np.ndarray, limit: int = WORKING_SIZE) -> np.ndarray:
+    """Shrink so the longer side is at most ``limit`` (area averaging keeps thin strokes)."""
+    height, width = grey.shape
+    scale = limit / max(height, width)
+    if scale >= 1:
+        return grey
+    return resize(grey, max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def border(grey: np.ndarray) -> np.ndarray:
+    ring = max(1, min(grey.shape) // 20)
+    return np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
+
+
+def bright_ink(grey: np.ndarray) -> np.ndarray:
+    """The image with ink brighter than the background, whatever the original polarity.
+
+    The background is what the border mostly is; the ink is whichever tail of the grey
+    levels lies farther from it (dark ink on paper of any shade, or light ink on black).
+    """
+    background = float(np.median(border(grey)))
+    dark_tail, light_tail = np.percentile(grey, [0.5, 99.5])
+    return 1.0 - grey if background - dark_tail > light_tail - background else grey
+
+
+def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """A smooth quadratic surface under the ink (uneven lighting, tinted paper) and the noise level.
+
+    The surface is fitted by least squares on a small grid, leaving out pixels well above
+    it (the ink) and refitting, so a digit of any size does not lift the background.
+    Returns (surface at full size, robust standard deviation of the background pixels).
+    """
+    height, width = image.shape
+    grid_height, grid_width = (min(height, SURFACE_GRID), min(width, SURFACE_GRID))
+    small = resize(image, grid_width, grid_height) if (grid_height, grid_width) != image.shape else image
+
+    def design(rows: int, columns: int) -> np.ndarray:
+        y, x = np.meshgrid(np.linspace(-1, 1, rows), np.linspace(-1, 1, columns), indexing="ij")
+        return np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=-1).reshape(-1, 6)
+
+    terms, values = design(grid_height, grid_width), small.ravel().astype(np.float64)
+    keep = np.ones(values.shape, dtype=bool)
+    for _ in range(4):
+        coefficients, *_ = np.linalg.lstsq(terms[keep], values[keep], rcond=None)
+        residual = values - terms @ coefficients
+        spread = 1.4826 * float(np.median(np.abs(residual[keep] - np.median(residual[keep])))) + 1e-4
+        keep = residual < 2.5 * spread
+    surface = (design(height, width) @ coefficients).reshape(height, width).astype(np.float32)
+    full_residual = image - surface
+    background_pixels = full_residual[full_residual < 2.5 * max(spread, 1e-3)]
+    noise = 1.4826 * float(np.median(np.abs(background_pixels - np.median(background_pixels)))) \
+        if background_pixels.size else 0.0
+    return surface, noise
+
+
+def ink_map(grey: np.ndarray) -> np.ndarray:
+    """Ink strength in [0, 1], white on black: polarity fixed, background flattened, noise floored.
+
+    Raises:
+        NoDigitError: the ink does not stand out from the background.
+    """
+    image = bright_ink(shrink(grey))
+    surface, noise = background_surface(image)
+    ink = image - surface
+    floor = 3.0 * noise
+    peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
+    contrast = peak - floor
+    if contrast < MIN_CONTRAST:
+        raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
+    return np.clip((ink - floor) / contrast, 0.0, 1.0)
+
+
+def check_amount(mask: np.ndarray) -> None:
+    ink_pixels = int(mask.sum())
+    if ink_pixels < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):
+        raise NoDigitError(f"no ink: only {ink_pixels} ink pixels in a {mask.shape[1]}x{mask.shape[0]} image")
+
+
+def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
+    """8-connected components: (labels, areas indexed by label, bounding slices by label - 1)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    return labels, np.bincount(labels.ravel(), minlength=count + 1), ndimage.find_objects(labels)
+
+
+def drop_specks(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Remove ink components far smaller than the largest (JPEG specks, dust, paper texture)."""
+    if max(mask.shape) <= 64:
+        return ink
+    labels, areas, _ = components(mask)
+    if len(areas) <= 2:
+        return ink
+    largest = areas[1:].max()
+    specks = np.flatnonzero(areas < SPECK_FRACTION * largest)
+    specks = specks[specks > 0]
+    if specks.size == 0:
+        return ink
+    cleaned = ink.copy()
+    cleaned[np.isin(labels, specks)] = 0.0
+    return cleaned
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels: area divided by half the boundary length."""
+    padded = np.pad(mask, 1)
+    interior = (padded[1:-1, 1:-1] & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+    boundary = int((mask & ~interior).sum())
+    return 2.0 * float(mask.sum()) / max(boundary, 1)
+
+
+def normalise_stroke(crop: np.ndarray, scale: float) -> np.ndarray:
+    """Thicken hair-thin strokes and thin very heavy ones so that, at ``scale``, they look like MNIST's."""
+    width = stroke_width(crop > INK_THRESHOLD) * scale
+    if THIN_STROKE <= width <= THICK_STROKE:
+        return crop
+    from scipy import ndimage
+
+    change = abs(TARGET_STROKE - width) / scale
+    size = 1 + 2 * max(1, round(change / 2))
+    disk = np.hypot(*np.mgrid[-(size // 2):size // 2 + 1, -(size // 2):size // 2 + 1]) <= size / 2
+    if width < THIN_STROKE:
+        return ndimage.grey_dilation(np.pad(crop, size), footprint=disk)
+    return ndimage.grey_erosion(crop, footprint=disk)
+
+
+def crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    mask = ink > INK_THRESHOLD
+    rows = np.flatnonzero(mask.any(axis=1))
+    columns = np.flatnonzero(mask.any(axis=0))
+    return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
