@@ -88,6 +88,7 @@ def canvas(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
     if thickness > 1:
         mask = mask.filter(ImageFilter.MaxFilter(thickness))
     mask = mask.point(lambda value: 255 if value > 60 else 0)
+    mask.thumbnail((size - 8, size - 8))
     board = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     strokes = Image.new("RGBA", mask.size, (0, 0, 0, 255))
     strokes.putalpha(mask)

@@ -2,7 +2,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from conftest import SAMPLES, draw_digit
@@ -131,3 +131,69 @@ def test_bundled_samples_all_read():
                 to_model_input(path)
         else:
             assert to_model_input(path).shape == (28, 28)
+
+
+def photo_of(digit: np.ndarray, size=(480, 360), height=150, position=(260, 120)) -> Image.Image:
+    """A phone-photo-like image: tinted paper, a lighting gradient, blue ink, noise, blur, JPEG."""
+    ink = np.asarray(Image.fromarray(digit).resize((height, height), Image.Resampling.BICUBIC)) / 255.0
+    alpha = np.zeros(size[::-1])
+    alpha[position[1]:position[1] + height, position[0]:position[0] + height] = ink
+    y, x = np.mgrid[0:size[1], 0:size[0]] / size[0]
+    light = 1.0 - 0.4 * x * y
+    paper = np.array([0.93, 0.88, 0.75])[None, None] * light[..., None]
+    pixels = paper * (1 - alpha[..., None]) + np.array([0.1, 0.15, 0.5]) * alpha[..., None]
+    pixels += np.random.default_rng(0).normal(0, 0.02, pixels.shape)
+    image = Image.fromarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8))
+    from PIL import ImageFilter
+
+    return Image.open(io.BytesIO(encoded(image.filter(ImageFilter.GaussianBlur(1)), "JPEG", quality=70)))
+
+
+def test_phone_photo_with_uneven_light_is_read(mnist):
+    from digits.predict import recognise
+
+    _, (x_test, y_test) = mnist
+    photos = [photo_of(x_test[index]) for index in range(10)]
+    assert [p.digit for p in recognise(photos)] == y_test[:10].tolist()
+
+
+def test_small_digit_in_a_large_photo_is_found(mnist):
+    _, (x_test, _) = mnist
+    small = to_model_input(photo_of(x_test[0], size=(640, 480), height=50, position=(30, 400)))
+    assert np.corrcoef(small.ravel(), to_model_input(x_test[0]).ravel())[0, 1] > 0.8
+
+
+def test_thin_brush_strokes_are_thickened():
+    from digits.ink import INK_THRESHOLD, stroke_width
+
+    canvas = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).line([(100, 60), (300, 60), (170, 350)], fill=(0, 0, 0, 255), width=3)
+    normal = to_model_input(encoded(canvas, "PNG"))
+    assert stroke_width(normal > INK_THRESHOLD) >= 1.8
+
+
+def test_low_resolution_digits_are_read(mnist):
+    from digits.predict import recognise
+
+    _, (x_test, y_test) = mnist
+    small = [Image.fromarray(x_test[index]).resize((10, 10), Image.Resampling.BOX) for index in range(10)]
+    answers = [p.digit for p in recognise(small)]
+    assert sum(answer == label for answer, label in zip(answers, y_test[:10])) >= 9
+
+
+def test_other_writers_8x8_digits_are_read():
+    from sklearn.datasets import load_digits
+
+    from digits.predict import recognise
+
+    other = load_digits()
+    images = [Image.fromarray((image * 255 / 16).astype(np.uint8)) for image in other.images[:50]]
+    answers = [p.digit for p in recognise(images)]
+    assert np.mean(np.array(answers) == other.target[:50]) >= 0.9
+
+
+def test_a_solid_blob_is_not_a_digit():
+    page = Image.new("L", (300, 300), 255)
+    ImageDraw.Draw(page).rectangle([100, 100, 200, 190], fill=0)
+    with pytest.raises(NoDigitError, match="blob"):
+        to_model_input(page)

@@ -26,6 +26,8 @@ class TrainConfig:
     label_smoothing: float = 0.0
     # Random shifts, rotations and zoom applied to training images (0 = none, 1 = full strength).
     augment: float = 0.0
+    # Chance, for each of thicker strokes, blur and fainter ink, per image.
+    ink_augment: float = 0.0
     # Exponential moving average of the weights, evaluated and saved instead of the raw weights.
     ema_momentum: float = 0.0
     seed: int = 0
@@ -55,8 +57,8 @@ PRESETS: dict[str, TrainConfig] = {
     ),
     # As accurate as the CPU allows in a working session.
     "best": TrainConfig(
-        preset="best", arch="best", epochs=30, batch_size=128, learning_rate=2e-3,
-        schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0,
+        preset="best", arch="best", epochs=24, batch_size=128, learning_rate=2e-3,
+        schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0, ink_augment=0.1,
         ema_momentum=0.999,
     ),
 }

@@ -1,8 +1,9 @@
 """Read several digits written side by side (a year, a postcode, a meter reading).
 
 The ink is found as for one digit (``digits.ink``), split into connected components,
-broken strokes of one digit are merged (components that share most of their columns),
-touching digits are split at the thinnest column near where a digit should end, and each
+short fragments of a broken stroke join the nearest digit, stacked strokes that share
+most of their columns are merged, touching digits are split at the thinnest column near
+where a digit should end, and each
 digit then goes through the same box-fitting and centring as ``to_model_input``.
 """
 
@@ -18,8 +19,13 @@ from digits.preprocess import centre_by_mass, fit_box, read_image, to_grey
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
+# Components shorter than this fraction of the line's height are fragments of a stroke;
+# they join a digit within FRAGMENT_DISTANCE line heights, or stand alone above LONE_HEIGHT.
+FRAGMENT_HEIGHT = 0.55
+FRAGMENT_DISTANCE = 0.3
+LONE_HEIGHT = 0.4
 # A group wider than this many times its height holds touching digits.
-TOUCHING_RATIO = 1.15
+TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
 
@@ -32,28 +38,45 @@ class Segment:
     image: np.ndarray
 
 
-def merge_columns(spans: list[list[int]]) -> list[list[int]]:
-    """Group component spans [left, right, label] whose columns overlap enough; spans sorted by left."""
+def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: int) -> list[list[int]]:
+    """Group component boxes (left, right, top, bottom, label) into digits, left to right.
+
+    Tall components (at least FRAGMENT_HEIGHT of the line's height) start digits, and a
+    tall one that shares most of its columns with the previous digit joins it (a stacked
+    stroke). Short ones are fragments of a broken stroke and join the nearest digit when it
+    is close; a short one far from any digit stands alone if it is tall enough, else it
+    is dropped. Returns groups as [left, right, top, bottom, label, label, ...].
+    """
+    tall = [box for box in boxes if box[3] - box[2] >= FRAGMENT_HEIGHT * line_height]
+    short = [box for box in boxes if box[3] - box[2] < FRAGMENT_HEIGHT * line_height]
     groups: list[list[int]] = []
-    for left, right, label in spans:
+    for left, right, top, bottom, label in sorted(tall):
         if groups:
-            group_left, group_right = groups[-1][0], groups[-1][1]
-            overlap = min(right, group_right) - max(left, group_left)
-            narrower = min(right - left, group_right - group_left)
-            if overlap > MERGE_OVERLAP * narrower:
-                groups[-1][0], groups[-1][1] = min(left, group_left), max(right, group_right)
-                groups[-1].append(label)
+            last = groups[-1]
+            overlap = min(right, last[1]) - max(left, last[0])
+            if overlap > MERGE_OVERLAP * min(right - left, last[1] - last[0]):
+                last[:4] = [min(left, last[0]), max(right, last[1]), min(top, last[2]), max(bottom, last[3])]
+                last.append(label)
                 continue
-        groups.append([left, right, label])
-    return groups
+        groups.append([left, right, top, bottom, label])
+    for left, right, top, bottom, label in short:
+        distances = [max(group[0] - right, left - group[1], 0) for group in groups]
+        nearest = int(np.argmin(distances)) if groups else -1
+        if groups and distances[nearest] <= FRAGMENT_DISTANCE * line_height:
+            group = groups[nearest]
+            group[:4] = [min(left, group[0]), max(right, group[1]), min(top, group[2]), max(bottom, group[3])]
+            group.append(label)
+        elif bottom - top >= LONE_HEIGHT * line_height:
+            groups.append([left, right, top, bottom, label])
+    return sorted(groups)
 
 
-def split_touching(mask: np.ndarray) -> list[tuple[int, int]]:
+def split_touching(mask: np.ndarray, line_height: int) -> list[tuple[int, int]]:
     """Column ranges of the digits in one group's mask (one range unless digits touch)."""
-    height, width = mask.shape
-    if width <= TOUCHING_RATIO * height:
+    width = mask.shape[1]
+    if width <= TOUCHING_RATIO * line_height:
         return [(0, width)]
-    count = max(2, round(width / (DIGIT_ASPECT * height)))
+    count = max(2, round(width / (DIGIT_ASPECT * line_height)))
     profile = mask.sum(axis=0)
     cuts = [0]
     for index in range(1, count):
@@ -83,21 +106,20 @@ def segment(image) -> list[Segment]:
     check_amount(mask)
     labels, areas, slices = components(mask)
     largest = areas[1:].max()
-    spans = sorted([box[1].start, box[1].stop, label] for label, box in enumerate(slices, start=1)
-                   if box is not None and areas[label] >= SPECK_FRACTION * largest)
+    boxes = [(box[1].start, box[1].stop, box[0].start, box[0].stop, label)
+             for label, box in enumerate(slices, start=1)
+             if box is not None and areas[label] >= SPECK_FRACTION * largest]
+    line_height = max(bottom - top for _, _, top, bottom, _ in boxes)
     segments = []
-    for left, right, *members in merge_columns(spans):
-        group_mask = np.isin(labels[:, left:right], members)
-        rows = np.flatnonzero(group_mask.any(axis=1))
-        group_mask = group_mask[rows[0]:rows[-1] + 1]
-        group_ink = np.where(group_mask, ink[rows[0]:rows[-1] + 1, left:right], 0.0)
-        for start, stop in split_touching(group_mask):
+    for left, right, top, bottom, *members in group_components(boxes, line_height):
+        group_mask = np.isin(labels[top:bottom, left:right], members)
+        group_ink = np.where(group_mask, ink[top:bottom, left:right], 0.0)
+        for start, stop in split_touching(group_mask, line_height):
             part = group_ink[:, start:stop]
             filled = np.flatnonzero((part > INK_THRESHOLD).any(axis=1))
             if filled.size == 0:
                 continue
-            top = rows[0] + filled[0]
-            box = (round((left + start) * scale), round(top * scale), round((stop - start) * scale),
+            box = (round((left + start) * scale), round((top + filled[0]) * scale), round((stop - start) * scale),
                    round((filled[-1] - filled[0] + 1) * scale))
             try:
                 segments.append(Segment(box, centre_by_mass(fit_box(part[filled[0]:filled[-1] + 1]))))

@@ -26,7 +26,7 @@ __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image"
 SIZE = 28
 BOX = 20
 # A roughly square box this full of ink is a blob, not a digit.
-SOLID_FRACTION = 0.85
+SOLID_FRACTION = 0.92
 
 
 class NotAnImageError(ValueError):

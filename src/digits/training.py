@@ -17,30 +17,15 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers
 
 from digits.card import card_path, library_versions, machine, today, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, load_mnist
 from digits.evaluation import metrics
 from digits.files import atomic_path, write_text_atomic
+from digits.augment import augmenter
 from digits.model import INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
-
-# Random affine ranges at augment=1: ±10° rotation, ±10 % zoom, ±10 % shift (never flips).
-ROTATION_DEGREES = 10.0
-ZOOM = 0.1
-SHIFT = 0.1
-
-
-def augmenter(strength: float) -> keras.Sequential:
-    """Random rotation, zoom and shift layers; active in training only, black fill."""
-    return keras.Sequential([
-        layers.RandomRotation(ROTATION_DEGREES / 360 * strength, fill_mode="constant"),
-        layers.RandomZoom(ZOOM * strength, fill_mode="constant"),
-        layers.RandomTranslation(SHIFT * strength, SHIFT * strength, fill_mode="constant"),
-    ], name="augment")
-
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
     """A float for ``constant``; for ``onecycle``, linear warm-up then cosine decay to zero."""
@@ -71,8 +56,9 @@ def split(images: np.ndarray, labels: np.ndarray, fraction: float):
 def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
     """The model as it is trained: behind the augmentation layers if any, with the recipe's optimizer and loss."""
     trainer = model
-    if config.augment > 0:
-        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augmenter(config.augment), model], name="trainer")
+    if config.augment > 0 or config.ink_augment > 0:
+        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augmenter(config.augment, config.ink_augment), model],
+                                   name="trainer")
     optimizer = keras.optimizers.Adam(
         learning_rate=learning_rate(config, steps_per_epoch), beta_1=config.beta_1, beta_2=config.beta_2,
         use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99,

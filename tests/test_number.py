@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.cli import main
+from digits.number import group_components, segment, split_touching
+from digits.predict import load_recogniser, recognise_numbers
+from digits.preprocess import NoDigitError
+
+
+def paper_number(digits: list[np.ndarray], gap: int = 10, height: int = 56) -> Image.Image:
+    """MNIST digits written dark on light paper, side by side."""
+    scaled = [Image.fromarray(255 - digit).resize((height, height), Image.Resampling.BICUBIC) for digit in digits]
+    page = Image.new("L", (len(digits) * (height + gap) + 40, height + 40), 255)
+    for index, digit in enumerate(scaled):
+        page.paste(Image.fromarray(np.minimum(np.asarray(page.crop((20 + index * (height + gap), 20,
+                                                                     20 + index * (height + gap) + height,
+                                                                     20 + height))), np.asarray(digit))),
+                   (20 + index * (height + gap), 20))
+    return page.convert("RGB")
+
+
+def test_a_year_written_with_mnist_test_digits_is_read(mnist):
+    _, (x_test, y_test) = mnist
+    wanted = [2, 0, 2, 4]
+    indices = [int(np.flatnonzero(y_test == digit)[3]) for digit in wanted]
+    image = paper_number([x_test[index] for index in indices], gap=-4)
+    reading = recognise_numbers([image])[0].to_dict()
+    assert reading["number"] == "2024"
+    assert [item["digit"] for item in reading["digits"]] == wanted
+    lefts = [item["box"][0] for item in reading["digits"]]
+    assert lefts == sorted(lefts) and all(len(item["box"]) == 4 for item in reading["digits"])
+
+
+def test_broken_strokes_are_merged_into_one_digit():
+    """A 5 whose top bar is detached, next to a 1: two digits, not three."""
+    page = Image.new("L", (220, 120), 255)
+    pen = ImageDraw.Draw(page)
+    pen.line([(40, 20), (75, 20)], fill=0, width=6)                     # the bar, detached
+    pen.line([(38, 30), (36, 55)], fill=0, width=6)
+    pen.arc([(30, 48), (80, 100)], start=-100, end=150, fill=0, width=6)
+    pen.line([(150, 20), (150, 100)], fill=0, width=6)
+    assert len(segment(page)) == 2
+
+
+def test_touching_digits_are_split():
+    mask = np.zeros((40, 70), dtype=bool)
+    mask[:, 2:30] = True
+    mask[:, 40:68] = True
+    mask[18:22, 30:40] = True  # a thin bridge where the two touch
+    ranges = split_touching(mask, line_height=40)
+    assert len(ranges) == 2 and 30 <= ranges[0][1] <= 40
+    assert split_touching(mask[:, :30], line_height=40) == [(0, 30)]
+
+
+def test_fragments_join_the_nearest_digit_or_are_dropped():
+    boxes = [(0, 30, 0, 50, 1), (40, 70, 0, 50, 2), (72, 80, 0, 8, 3), (200, 206, 0, 6, 4)]
+    groups = group_components(boxes, line_height=50)
+    assert [group[4:] for group in groups] == [[1], [2, 3]]
+
+
+def test_blank_page_has_no_number(capsys):
+    page = Image.new("RGB", (300, 100), "white")
+    reading = recognise_numbers([page])[0].to_dict()
+    assert reading["number"] is None and "no ink" in reading["reason"] and reading["digits"] == []
+    with pytest.raises(NoDigitError):
+        segment(page)
+
+
+def test_cli_number_json(capsys, tmp_path, mnist):
+    _, (x_test, y_test) = mnist
+    path = tmp_path / "number.png"
+    paper_number([x_test[0], x_test[1], x_test[2]]).save(path)
+    assert main(["predict", "--number", "--json", str(path)]) == 0
+    import json
+
+    record = json.loads(capsys.readouterr().out)
+    assert record["number"] == "".join(str(label) for label in y_test[:3])
+    assert set(record) >= {"path", "number", "confidence", "digits", "low_confidence"}
