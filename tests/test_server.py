@@ -56,6 +56,14 @@ def test_preview_is_the_28x28_model_input(server):
     assert preview.size == (28, 28)
 
 
+def test_number_query_reads_a_whole_number(server, mnist):
+    from test_number import paper_number
+
+    _, (x_test, y_test) = mnist
+    body = post(server, png(paper_number([x_test[0], x_test[1], x_test[2], x_test[3]])), query="?number=1").json()
+    assert body["number"] == "".join(str(label) for label in y_test[:4]) and len(body["digits"]) == 4
+
+
 def test_blank_canvas_is_no_digit(server):
     body = post(server, (SAMPLES / "blank-canvas.png").read_bytes(), query="?preview=1").json()
     assert body["digit"] is None and "no ink" in body["reason"] and "preview" not in body

@@ -33,24 +33,31 @@ def tutorial() -> keras.Sequential:
     ], name="tutorial")
 
 
-def conv_block(filters: int, kernel_size: int, strides: int = 1, padding: str = "valid") -> list:
-    """Convolution, batch normalisation, ReLU: the unit the larger nets are made of."""
+def conv_block(filters: int, kernel_size: int, strides: int = 1, padding: str = "valid",
+               momentum: float = 0.99) -> list:
+    """Convolution, batch normalisation, ReLU: the unit the larger nets are made of.
+
+    ``momentum`` is batch norm's for its running statistics: short trainings need a lower
+    one, or the statistics used at inference lag behind the weights.
+    """
     return [
         layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=False),
-        layers.BatchNormalization(),
+        layers.BatchNormalization(momentum=momentum),
         layers.Activation("relu"),
     ]
 
 
 def fast() -> keras.Sequential:
-    """A narrow net that learns quickly: two strided stages, batch norm, global pooling (~60 k parameters)."""
+    """A net that learns in a few epochs: two strided convolutions, then one more, batch norm (126 k parameters).
+
+    It costs about a tenth of the tutorial net's multiply-adds per image.
+    """
     return keras.Sequential([
         keras.Input(INPUT_SHAPE),
-        *conv_block(24, 5, strides=2, padding="same"),
-        *conv_block(48, 3),
-        *conv_block(64, 3, strides=2, padding="same"),
-        *conv_block(96, 3),
-        layers.GlobalAveragePooling2D(),
+        *conv_block(32, 5, strides=2, padding="same", momentum=0.9),
+        *conv_block(64, 3, strides=2, padding="same", momentum=0.9),
+        *conv_block(128, 3, momentum=0.9),
+        layers.Flatten(),
         layers.Dense(CLASSES, activation="softmax"),
     ], name="fast")
 

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 
-from digits.predict import Recogniser, load_recogniser, predictions_for, prepare
+from digits.predict import Recogniser, load_recogniser, predictions_for, prepare, recognise_numbers
 from digits.preprocess import ImageTooLargeError, NotAnImageError, read_image
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -67,8 +67,8 @@ def preview_url(image: np.ndarray) -> str:
 
 
 def recognise_upload(data: bytes, name: str, recogniser: Recogniser, config: ServeConfig,
-                     preview: bool) -> dict:
-    """Decode, check and recognise one uploaded image; raise ``RequestError`` for bad input."""
+                     preview: bool, number: bool = False) -> dict:
+    """Decode, check and recognise one uploaded image (or the number in it); raise ``RequestError`` for bad input."""
     try:
         image = read_image(data, max_pixels=config.max_pixels)
     except ImageTooLargeError as error:
@@ -77,6 +77,12 @@ def recognise_upload(data: bytes, name: str, recogniser: Recogniser, config: Ser
         raise RequestError(415, str(error)) from None
     except ValueError as error:
         raise RequestError(400, str(error)) from None
+    if number:
+        reading = recognise_numbers([image], recogniser)[0]
+        if reading.error is not None:
+            raise RequestError(400, f"{name}: {reading.error}")
+        reading.path = name
+        return reading.to_dict()
     prepared = prepare(image)
     if prepared[2] is not None:
         raise RequestError(400, f"{name}: {prepared[2]}")
@@ -107,14 +113,15 @@ def create_app(config: ServeConfig | None = None, recogniser: Recogniser | None 
 
     @app.post("/api/predict")
     async def predict(image: UploadFile = File(..., description="the image file"),
-                      preview: bool = False) -> dict:
+                      preview: bool = False, number: bool = False) -> dict:
+        """Recognise the digit in ``image`` (``?number=1``: the whole number); ``?preview=1`` adds the 28×28 input."""
         if image.size is not None and image.size > config.max_bytes:
             raise RequestError(413, f"upload of {image.size:,} bytes is over the limit of {config.max_bytes:,}")
         data = await image.read(config.max_bytes + 1)
         if len(data) > config.max_bytes:
             raise RequestError(413, f"upload is over the limit of {config.max_bytes:,} bytes")
         name = image.filename or "upload"
-        return await asyncio.to_thread(recognise_upload, data, name, recogniser, config, preview)
+        return await asyncio.to_thread(recognise_upload, data, name, recogniser, config, preview, number)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
