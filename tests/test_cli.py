@@ -92,3 +92,17 @@ def test_unknown_preset_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as raised:
         main(["train", "--preset", "huge"])
     assert raised.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_evaluate_and_predict_take_a_model_saved_by_the_tutorials_code(capsys, mnist, tmp_path):
+    from test_model import tutorial_as_written
+
+    model = tutorial_as_written()
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    path = tmp_path / "test_model.h5"
+    model.save(path)
+    code, out, _ = run(capsys, "evaluate", "--json", "--model", str(path))
+    result = json.loads(out)
+    assert code == 0 and result["samples"] == 10000 and 0 <= result["accuracy"] <= 1
+    code, out, _ = run(capsys, "predict", "--json", "--model", str(path), str(SAMPLES / "five-28x28.png"))
+    assert code == 0 and len(json.loads(out)["probabilities"]) == 10

@@ -25,6 +25,8 @@ _API = {
     "evaluate": "digits.evaluation",
     "load_recogniser": "digits.predict",
     "recognise": "digits.predict",
+    "recognise_numbers": "digits.predict",
+    "report": "digits.report",
     "to_model_input": "digits.preprocess",
     "export": "digits.exporting",
 }

@@ -152,21 +152,16 @@ function show(result) {
   if (result.preview) { preview.src = result.preview; previewFigure.hidden = false; }
 }
 
-function showEmpty(text) {
-  state.dataset.state = "empty";
-  digitText.textContent = "–";
+function showNoAnswer(kind, symbol, text) {
+  state.dataset.state = kind;
+  digitText.textContent = symbol;
   message.textContent = text;
   setBars([]);
   previewFigure.hidden = true;
 }
 
-function showError(text) {
-  state.dataset.state = "error";
-  digitText.textContent = "!";
-  message.textContent = text;
-  setBars([]);
-  previewFigure.hidden = true;
-}
+const showEmpty = (text) => showNoAnswer("empty", "–", text);
+const showError = (text) => showNoAnswer("error", "!", text);
 
 function upload(file) {
   if (!file) return;
