@@ -94,3 +94,25 @@ def test_default_model_ships_with_its_card():
     assert DEFAULT_MODEL.exists() and DEFAULT_MODEL.with_suffix(".keras").exists()
     card = load_recogniser().card
     assert card["test"]["accuracy"] > 0.99 and card["config"]["preset"]
+
+
+def test_onnx_path_never_imports_tensorflow_or_keras():
+    import subprocess
+    import sys
+
+    code = ("import sys; from digits.cli import main; main(['predict', sys.argv[1]]); "
+            "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "five-28x28.png")],
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == "[]"
+
+
+def test_shipped_onnx_and_keras_agree_digit_for_digit_on_the_test_set(mnist):
+    from digits.preprocess import scale_mnist
+
+    _, (x_test, _) = mnist
+    images = scale_mnist(x_test)
+    onnx_digits = load_recogniser(DEFAULT_MODEL).probabilities(images).argmax(axis=1)
+    keras_digits = load_recogniser(DEFAULT_MODEL.with_suffix(".keras")).probabilities(images).argmax(axis=1)
+    assert (onnx_digits == keras_digits).all()

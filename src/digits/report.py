@@ -3,8 +3,8 @@
 Training curves (from the model card's history), the confusion matrix in counts and
 normalised, per-class precision, recall and F1, the most confident mistakes on the test
 set, and for images given by the user their 28×28 model input, probability bars and a
-saliency map (gradient × input, the gradient taken by central differences through the
-same inference runtime, so it works for ONNX models too).
+saliency map (the magnitude of gradient × input, the gradient taken by central differences
+through the same inference runtime, so it works for ONNX models too).
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from digits.files import atomic_path, write_text_atomic
 from digits.predict import Recogniser, load_recogniser, prepare
 from digits.preprocess import scale_mnist
 
-# Grey-printable colour maps: sequential, light to dark.
+# A sequential light-to-dark map: it prints in grey as it shows on screen.
 SEQUENTIAL = "Greys"
-DIVERGING = "RdBu_r"
 
 
 def pyplot():
@@ -72,14 +71,20 @@ def curves_figure(history: list[dict], path: Path) -> Path | None:
         return None
     plt = pyplot()
     epochs = [row["epoch"] for row in history]
-    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4))
-    for axis, metric, title in ((loss_axis, "loss", "Loss"), (accuracy_axis, "accuracy", "Accuracy")):
-        axis.plot(epochs, [row[metric] for row in history], "o-", color="black", label="training")
+    figure, (loss_axis, error_axis) = plt.subplots(1, 2, figsize=(11, 4))
+    # Error rate on a log scale shows the late epochs, where accuracy near 1 looks flat.
+    panels = ((loss_axis, "loss", "Loss per epoch", "loss", lambda value: value),
+              (error_axis, "accuracy", "Error rate per epoch (log scale)", "error rate (%)",
+               lambda value: max(100 * (1 - value), 1e-3)))
+    for axis, metric, title, label, shown in panels:
+        axis.plot(epochs, [shown(row[metric]) for row in history], "o-", color="black", label="training")
         if f"val_{metric}" in history[0]:
-            axis.plot(epochs, [row[f"val_{metric}"] for row in history], "s--", color="grey", label="validation")
-        axis.set(title=f"{title} per epoch", xlabel="epoch", ylabel=metric)
+            axis.plot(epochs, [shown(row[f"val_{metric}"]) for row in history], "s--", color="grey",
+                      label="validation")
+        axis.set(title=title, xlabel="epoch", ylabel=label)
         axis.grid(alpha=0.3)
         axis.legend()
+    error_axis.set_yscale("log")
     return save(figure, path)
 
 
@@ -124,7 +129,7 @@ def mistakes_figure(images: np.ndarray, labels: np.ndarray, probabilities: np.nd
     plt = pyplot()
     columns = 8
     rows = max(1, -(-len(wrong) // columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 2.0), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 2.4), squeeze=False)
     for axis in axes.ravel():
         axis.axis("off")
     mistakes = []
@@ -158,11 +163,11 @@ def image_figure(recogniser: Recogniser, source: str, path: Path) -> tuple[Path,
     bar_axis.bar(range(10), probabilities, color=["0.15" if d == digit else "0.65" for d in range(10)])
     bar_axis.set(title=f"prediction: {digit} ({100 * probabilities[digit]:.1f}%)", xlabel="digit",
                  ylabel="probability", xticks=range(10), ylim=(0, 1))
-    limit = float(np.abs(heat).max()) or 1.0
-    shown = heat_axis.imshow(heat, cmap=DIVERGING, vmin=-limit, vmax=limit)
-    heat_axis.set(title=f"saliency for {digit} (gradient × input)", xticks=[], yticks=[])
+    shown = heat_axis.imshow(np.abs(heat), cmap=SEQUENTIAL, vmin=0)
+    heat_axis.set(title=f"saliency for {digit}: |gradient × input|", xticks=[], yticks=[])
     figure.colorbar(shown, ax=heat_axis, fraction=0.046)
     figure.suptitle(Path(source).name, fontsize=12)
+    figure.tight_layout()
     return save(figure, path), f"{source}: {digit} ({100 * probabilities[digit]:.1f}%)"
 
 
