@@ -4,7 +4,7 @@ from PIL import Image, ImageDraw
 
 from digits.cli import main
 from digits.number import group_components, segment, split_touching
-from digits.predict import load_recogniser, recognise_numbers
+from digits.predict import recognise_numbers
 from digits.preprocess import NoDigitError
 
 

@@ -18,14 +18,15 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from digits.card import card_path, library_versions, machine, today, write_card
+from digits.augment import augmenter
+from digits.card import library_versions, machine, today, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, load_mnist
 from digits.evaluation import metrics
 from digits.files import atomic_path, write_text_atomic
-from digits.augment import augmenter
 from digits.model import INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
+
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
     """A float for ``constant``; for ``onecycle``, linear warm-up then cosine decay to zero."""
@@ -189,5 +190,3 @@ def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False,
     shutil.rmtree(folder, ignore_errors=True)
     return card
 
-
-__all__ = ["train", "split", "learning_rate", "card_path"]
