@@ -1,8 +1,9 @@
 """Make the package's default model from trained runs, choosing on the validation split.
 
-Loads each member (runs/best-s*.keras by default), scores every member and their average
-on the validation split they were trained without, keeps the average only if it beats the
-best single member there, then writes src/digits/models/default.{keras,onnx} and its card.
+Loads each member (runs/best-s*.keras by default), scores every member alone and the
+averages of the first k members on the validation split they were trained without, keeps
+the most accurate there (on a tie, the one with fewer members), fits a temperature on the
+same split, then writes src/digits/models/default.{keras,onnx} and its card.
 The test set is scored once, for the card, after the choice is made.
 
 Run: .venv/bin/python scripts/ship_model.py [runs/best-s0.keras runs/best-s1.keras ...]
@@ -40,17 +41,23 @@ def main() -> None:
     (x_train, y_train), (x_test, y_test) = arrays
     _, (x_validation, y_validation) = split(scale_mnist(x_train)[..., None], y_train, config.validation_split)
 
-    candidates = {Path(path).name: member for path, member in zip(paths, members)}
-    if len(members) > 1:
-        candidates["average of all"] = average(members, name="ensemble")
-    validation = {name: metrics(model.predict(x_validation, batch_size=1000, verbose=0), y_validation)
-                  for name, model in candidates.items()}
-    for name, scores in validation.items():
-        print(f"validation: {name}: accuracy {scores['accuracy']:.4f}, loss {scores['loss']:.4f}")
-    chosen = max(validation, key=lambda name: (validation[name]["accuracy"], -validation[name]["loss"]))
+    # Candidates: each member alone, and the averages of the first k members.
+    candidates = {Path(path).name: [index] for index, path in enumerate(paths)}
+    for count in range(2, len(members) + 1):
+        candidates[f"average of the first {count}"] = list(range(count))
+    member_probabilities = [member.predict(x_validation, batch_size=1000, verbose=0) for member in members]
+    validation = {}
+    for name, indices in candidates.items():
+        probabilities = sum(member_probabilities[index] for index in indices) / len(indices)
+        validation[name] = metrics(probabilities, y_validation)
+        print(f"validation: {name}: accuracy {validation[name]['accuracy']:.4f}, loss {validation[name]['loss']:.4f}")
+    # Most accurate first; on a tie, fewer members (faster), then lower loss.
+    chosen = max(validation, key=lambda name: (validation[name]["accuracy"], -len(candidates[name]),
+                                               -validation[name]["loss"]))
     print(f"chosen on validation: {chosen}")
-    chosen_members = members if chosen == "average of all" else [candidates[chosen]]
-    temperature = best_temperature(candidates[chosen].predict(x_validation, batch_size=1000, verbose=0),
+    chosen_members = [members[index] for index in candidates[chosen]]
+    chosen_cards = [cards[index] for index in candidates[chosen]]
+    temperature = best_temperature(average(chosen_members).predict(x_validation, batch_size=1000, verbose=0),
                                    y_validation)
     print(f"temperature fitted on validation: {temperature}")
     model = average(chosen_members, temperature=temperature, name="default")
@@ -60,7 +67,6 @@ def main() -> None:
     keras_path = DEFAULT_MODEL.with_suffix(".keras")
     with atomic_path(keras_path) as temporary:
         model.save(temporary)
-    chosen_cards = cards if chosen == "average of all" else [cards[list(candidates).index(chosen)]]
     card = {
         "model": keras_path.name,
         "date": today(),

@@ -146,7 +146,9 @@ def command_export(arguments: argparse.Namespace) -> int:
     from digits.predict import DEFAULT_MODEL
 
     model = arguments.model or DEFAULT_MODEL.with_suffix(".keras")
-    result = export(model, arguments.out, arguments.format)
+    # The shipped model is exported into the current folder, never over the package's own copy.
+    out = arguments.out or (None if arguments.model else "default.onnx")
+    result = export(model, out, arguments.format)
     if arguments.json:
         print(json.dumps(result))
         return 0
@@ -235,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
     export = add("export", command_export, "export a Keras model to ONNX and check it against Keras")
     export.add_argument("--format", choices=["onnx"], default="onnx", help="output format (default: onnx)")
     export.add_argument("--model", help="Keras model to export (default: the shipped model)")
-    export.add_argument("--out", help="output path (default: the model's path with .onnx)")
+    export.add_argument("--out", help="output path (default: the model's path with .onnx; ./default.onnx for the shipped model)")
     json_flag(export)
 
     report = add("report", command_report, "write figures and an HTML report about a model")
@@ -255,20 +257,6 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def import_keras_quietly() -> None:
-    """Import Keras with stderr closed: TensorFlow's C++ start-up notices are not for users."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 2)
-    try:
-        import keras  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(quiet)
-
-
 def needs_keras(arguments: argparse.Namespace) -> bool:
     model = getattr(arguments, "model", None) or ""
     return arguments.command in ("train", "export") or model.endswith((".keras", ".h5", ".hdf5"))
@@ -278,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     arguments = parser().parse_args(argv)
     if needs_keras(arguments):
+        from digits.quiet import import_keras_quietly
+
         import_keras_quietly()
     try:
         return arguments.function(arguments)

@@ -146,8 +146,9 @@ def from_keras_cache() -> Arrays:
 
 
 def from_keras_download(timeout_seconds: float = 20.0) -> Arrays:
-    import keras
+    from digits.quiet import import_keras_quietly
 
+    keras = import_keras_quietly()
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_seconds)
     try:
