@@ -35,7 +35,7 @@ def test_train_saves_model_card_and_history(tmp_path, tiny_arrays):
 
 
 def test_h5_output_and_every_recipe_feature(tmp_path, tiny_arrays):
-    config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ema_momentum=0.9,
+    config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ink_augment=0.2, ema_momentum=0.9,
                          label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.5)
     train(config, data=tiny_arrays, verbose=0)
     model = keras.saving.load_model(tmp_path / "model.h5", compile=False)
@@ -117,3 +117,15 @@ def test_flags_override_a_preset_and_unknown_names_fail():
         preset("slow")
     with pytest.raises(ValueError, match="unknown training settings"):
         preset("best").replace(dropout=0.5)
+
+
+def test_ink_augmentation_thickens_blurs_or_fades_and_is_off_at_inference():
+    from digits.augment import RandomInk
+
+    images = np.zeros((64, 28, 28, 1), dtype=np.float32)
+    images[:, 8:20, 13:15] = 1.0
+    augmented = np.asarray(RandomInk(0.3, seed=3)(images, training=True))
+    sums = augmented.reshape(64, -1).sum(axis=1)
+    assert (sums > 24).any() and (sums < 24).any() and np.isclose(sums, 24).any()
+    assert augmented.min() >= 0 and augmented.max() <= 1
+    np.testing.assert_array_equal(np.asarray(RandomInk(0.3)(images, training=False)), images)

@@ -25,6 +25,7 @@ SPECK_FRACTION = 0.04
 # MNIST strokes, measured as area / half the boundary on the 20-pixel box: median 3.2,
 # 1st to 99th percentile 2.1 to 4.9. Strokes outside [THIN, THICK] are brought to TARGET.
 THIN_STROKE, THICK_STROKE, TARGET_STROKE = 2.0, 7.0, 2.8
+MIN_MEASURABLE = 12
 
 
 class NoDigitError(ValueError):
@@ -168,7 +169,13 @@ def stroke_width(mask: np.ndarray) -> float:
 
 
 def normalise_stroke(crop: np.ndarray, scale: float) -> np.ndarray:
-    """Thicken hair-thin strokes and thin very heavy ones so that, at ``scale``, they look like MNIST's."""
+    """Thicken hair-thin strokes and thin very heavy ones so that, at ``scale``, they look like MNIST's.
+
+    Crops under MIN_MEASURABLE pixels (8×8 scans, tiny icons) are left alone: their
+    strokes are one or two pixels whatever the pen, so the width says nothing.
+    """
+    if max(crop.shape) < MIN_MEASURABLE:
+        return crop
     width = stroke_width(crop > INK_THRESHOLD) * scale
     if THIN_STROKE <= width <= THICK_STROKE:
         return crop
