@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digits.card import library_versions, today
+from digits.card import library_versions, processor_name, today
 from digits.data import load_mnist
 from digits.predict import DEFAULT_MODEL, load_recogniser
 from digits.preprocess import scale_mnist
@@ -98,7 +97,7 @@ def main() -> None:
         shutil.rmtree(folder)
 
     versions = library_versions()
-    print(f"# predict speed, {today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    print(f"# predict speed, {today()}, {processor_name()}, {os.cpu_count()} cores, "
           f"Python {versions['python']}, onnxruntime {versions.get('onnxruntime')}, keras {versions.get('keras')}, "
           f"tensorflow {versions.get('tensorflow-cpu') or versions.get('tensorflow')}")
     print("| path | cold CLI, one image | peak RSS | in-process p50 | p99 | arrays/s | PNG folder/s |")

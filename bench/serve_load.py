@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import io
 import os
-import platform
 import statistics
 import sys
 import time
@@ -26,7 +25,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from server_process import ServerProcess  # noqa: E402
 
-from digits.card import library_versions, today  # noqa: E402
+from digits.card import library_versions, processor_name, today  # noqa: E402
 from digits.data import load_mnist  # noqa: E402
 
 
@@ -95,7 +94,7 @@ def main() -> None:
         server.stop()
 
     versions = library_versions()
-    print(f"# serve load, {today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+    print(f"# serve load, {today()}, {processor_name()}, {os.cpu_count()} cores "
           f"(server and client on the same machine), Python {versions['python']}, "
           f"onnxruntime {versions.get('onnxruntime')}")
     print(f"one at a time: {len(timings)} requests, p50 {statistics.median(timings):.2f} ms, "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from digits.card import library_versions, today
+from digits.card import library_versions, processor_name, today
 from digits.data import load_mnist
 
 HERE = Path(__file__).resolve().parent
@@ -67,7 +66,7 @@ def main() -> None:
             print(f"fast seed {seed}: {rows[-1][1]:.1f} s, test accuracy {rows[-1][2]:.4f}", flush=True)
 
     versions = library_versions()
-    print(f"\n# training speed, {today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    print(f"\n# training speed, {today()}, {processor_name()}, {os.cpu_count()} cores, "
           f"Python {versions['python']}, keras {versions.get('keras')}, "
           f"tensorflow {versions.get('tensorflow-cpu') or versions.get('tensorflow')}")
     print("| run | wall time | test accuracy |")

@@ -30,11 +30,23 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def processor_name() -> str:
+    """The CPU's marketing name where Linux tells it, else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, str | int]:
     return {
         "system": platform.system(),
         "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": processor_name(),
         "cpu_count": os.cpu_count() or 0,
     }
 
