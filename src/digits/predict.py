@@ -20,8 +20,9 @@ from digits.preprocess import NoDigitError, to_model_input
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "default.onnx"
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
-# Images per model call: large enough to amortise the call, small enough to bound memory.
-CHUNK_SIZE = 1024
+# Images per model call: large enough to amortise the call, small enough to stay in cache
+# (measured on 2 cores: 256 gives 7,000 images/s, 1,024 6,600, 4,096 4,800).
+CHUNK_SIZE = 256
 # Answers less sure than this are flagged: the image may not be a clear digit.
 LOW_CONFIDENCE = 0.6
 
@@ -52,9 +53,11 @@ class OnnxRecogniser(Recogniser):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        # Small models gain little from many threads; two keep latency low on small machines.
+        # Two threads double throughput over one on a 2-core machine; more only add scheduling
+        # for so small a net. Full graph optimisation (blocked NCHWc layouts) doubles it again.
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
