@@ -53,3 +53,13 @@ def test_names_known_to_the_cli_match_the_registry():
 def test_unknown_arch_says_what_exists():
     with pytest.raises(ValueError, match="tutorial, fast, best"):
         build("resnet")
+
+
+def test_package_api_names_stay_functions_after_their_modules_load():
+    import importlib
+
+    import digits
+
+    for name, module in digits._API.items():
+        importlib.import_module(module)
+        assert getattr(digits, name) is getattr(importlib.import_module(module), name), name

@@ -26,7 +26,6 @@ _API = {
     "load_recogniser": "digits.predict",
     "recognise": "digits.predict",
     "recognise_numbers": "digits.predict",
-    "report": "digits.report",
     "to_model_input": "digits.preprocess",
     "export": "digits.exporting",
 }
