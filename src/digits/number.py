@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components, ink_map
-from digits.preprocess import centre_by_mass, fit_box, read_image, to_grey
+from digits.preprocess import centre_by_mass, fit_box, grey_of
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
@@ -94,12 +93,7 @@ def segment(image) -> list[Segment]:
     Raises:
         NoDigitError: the image holds no ink.
     """
-    from digits.preprocess import array_to_grey
-
-    if isinstance(image, np.ndarray):
-        grey = array_to_grey(image)
-    else:
-        grey = to_grey(image if isinstance(image, Image.Image) else read_image(image))
+    grey = grey_of(image)
     ink = ink_map(grey)
     scale = grey.shape[1] / ink.shape[1]
     mask = ink > INK_THRESHOLD

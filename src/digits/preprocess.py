@@ -138,13 +138,14 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
+    return centre_by_mass(fit_box(ink_map(grey_of(image))))
+
+
+def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:
+    """Any accepted input as grey levels in [0, 1], float32 (height, width)."""
     if isinstance(image, np.ndarray):
-        grey = array_to_grey(image)
-    else:
-        if not isinstance(image, Image.Image):
-            image = read_image(image)
-        grey = to_grey(image)
-    return centre_by_mass(fit_box(ink_map(grey)))
+        return array_to_grey(image)
+    return to_grey(image if isinstance(image, Image.Image) else read_image(image))
 
 
 def array_to_grey(array: np.ndarray) -> np.ndarray:
