@@ -36,7 +36,7 @@ def jpeg(image: Image.Image, quality: int) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue()))
 
 
-def ink_layer(digit: np.ndarray, height: int, angle: float, random: np.random.Generator) -> Image.Image:
+def ink_layer(digit: np.ndarray, height: int, angle: float) -> Image.Image:
     """The digit as an alpha mask ``height`` pixels tall, rotated by ``angle`` degrees."""
     crop_rows = np.flatnonzero(digit.max(axis=1) > 0)
     crop_columns = np.flatnonzero(digit.max(axis=0) > 0)
@@ -50,7 +50,7 @@ def ink_layer(digit: np.ndarray, height: int, angle: float, random: np.random.Ge
 def photo(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
     width, height = int(random.integers(240, 640)), int(random.integers(240, 640))
     digit_height = int(random.uniform(0.1, 0.8) * min(width, height))
-    mask = ink_layer(digit, max(digit_height, 12), random.uniform(-10, 10), random)
+    mask = ink_layer(digit, max(digit_height, 12), random.uniform(-10, 10))
     mask = mask.resize((min(mask.width, width - 4), min(mask.height, height - 4)))
     paper_colour = np.array([random.uniform(0.75, 1.0), random.uniform(0.72, 1.0), random.uniform(0.65, 0.98)])
     y, x = np.mgrid[0:height, 0:width] / max(width, height)
@@ -70,7 +70,7 @@ def photo(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
 
 
 def scan(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
-    mask = ink_layer(digit, int(random.integers(60, 200)), random.uniform(-3, 3), random)
+    mask = ink_layer(digit, int(random.integers(60, 200)), random.uniform(-3, 3))
     page = Image.new("L", (mask.width + int(random.integers(40, 300)), mask.height + int(random.integers(40, 300))),
                      int(random.integers(235, 256)))
     ink = Image.new("L", mask.size, int(random.integers(0, 90)))
@@ -83,7 +83,7 @@ def canvas(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
     size = int(random.integers(200, 500))
     small = random.random() < 0.3
     height = int(size * (random.uniform(0.15, 0.3) if small else random.uniform(0.4, 0.85)))
-    mask = ink_layer(digit, height, 0, random)
+    mask = ink_layer(digit, height, 0)
     thickness = int(random.integers(0, 4)) * 2 + 1
     if thickness > 1:
         mask = mask.filter(ImageFilter.MaxFilter(thickness))
@@ -110,7 +110,7 @@ def low_resolution(digit: np.ndarray, random: np.random.Generator) -> Image.Imag
 
 def number_image(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
     height = int(random.integers(40, 120))
-    masks = [ink_layer(digit, height, random.uniform(-5, 5), random) for digit in digits]
+    masks = [ink_layer(digit, height, random.uniform(-5, 5)) for digit in digits]
     gaps = [int(random.uniform(0.08, 0.5) * height) for _ in masks]
     width = sum(mask.width for mask in masks) + sum(gaps) + 2 * height
     page = Image.new("L", (width, 2 * height), int(random.integers(215, 256)))

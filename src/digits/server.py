@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from digits.predict import Recogniser, load_recogniser, predictions_for, prepare
 from digits.preprocess import ImageTooLargeError, NotAnImageError, read_image
 
 WEB_DIR = Path(__file__).parent / "web"
-log = logging.getLogger("digits.server")
 
 
 @dataclass(frozen=True)
