@@ -53,6 +53,21 @@ def test_touching_digits_are_split():
     assert split_touching(mask[:, :30], line_height=40) == [(0, 30)]
 
 
+def test_a_wide_digit_is_read_whole_not_split(mnist):
+    """A 0 or 2 written wide looks like two touching digits by its shape; the model decides it is one."""
+    _, (x_test, y_test) = mnist
+    page = Image.new("L", (420, 120), 255)
+    for left, digit in ((30, 0), (230, 2)):
+        index = int(np.flatnonzero(y_test == digit)[0])
+        cropped = Image.fromarray(255 - x_test[index]).crop((4, 4, 24, 24))
+        page.paste(Image.fromarray(np.minimum(np.asarray(page.crop((left, 30, left + 160, 90))),
+                                              np.asarray(cropped.resize((160, 60), Image.Resampling.BICUBIC)))),
+                   (left, 30))
+    groups = segment(page)
+    assert len(groups) == 2 and all(len(group.parts) >= 2 for group in groups)  # wide enough to be split
+    assert recognise_numbers([page])[0].number == "02"
+
+
 def test_fragments_join_the_nearest_digit_or_are_dropped():
     boxes = [(0, 30, 0, 50, 1), (40, 70, 0, 50, 2), (72, 80, 0, 8, 3), (200, 206, 0, 6, 4)]
     groups = group_components(boxes, line_height=50)

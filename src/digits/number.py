@@ -2,9 +2,11 @@
 
 The ink is found as for one digit (``digits.ink``), split into connected components,
 short fragments of a broken stroke join the nearest digit, stacked strokes that share
-most of their columns are merged, touching digits are split at the thinnest column near
-where a digit should end, and each
-digit then goes through the same box-fitting and centring as ``to_model_input``.
+most of their columns are merged, and each digit then goes through the same box-fitting
+and centring as ``to_model_input``. A group wide enough to hold touching digits is read
+both ways, whole and split at the thinnest columns near where a digit should end, and
+the model decides: the split is kept only when its parts are together more likely right
+than the whole (a wide 0, 2 or 7 stays one digit).
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class Segment:
 
     box: tuple[int, int, int, int]
     image: np.ndarray
+
+
+@dataclass
+class Group:
+    """One group of ink: read as one digit, or, when it is wide, perhaps as touching digits (``parts``)."""
+
+    whole: Segment
+    parts: list[Segment]
 
 
 def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: int) -> list[list[int]]:
@@ -87,7 +97,20 @@ def split_touching(mask: np.ndarray, line_height: int) -> list[tuple[int, int]]:
     return [(start, stop) for start, stop in zip(cuts, cuts[1:]) if stop > start]
 
 
-def segment(image) -> list[Segment]:
+def cut(ink: np.ndarray, left: int, top: int, scale: float) -> Segment | None:
+    """The model input for one digit's ink (rows and columns of ``ink`` at ``left``, ``top``); None if empty."""
+    filled = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    if filled.size == 0:
+        return None
+    box = (round(left * scale), round((top + filled[0]) * scale), round(ink.shape[1] * scale),
+           round((filled[-1] - filled[0] + 1) * scale))
+    try:
+        return Segment(box, centre_by_mass(fit_box(ink[filled[0]:filled[-1] + 1])))
+    except NoDigitError:
+        return None
+
+
+def segment(image) -> list[Group]:
     """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
 
     Raises:
@@ -104,31 +127,34 @@ def segment(image) -> list[Segment]:
              for label, box in enumerate(slices, start=1)
              if box is not None and areas[label] >= SPECK_FRACTION * largest]
     line_height = max(bottom - top for _, _, top, bottom, _ in boxes)
-    segments = []
+    groups = []
     for left, right, top, bottom, *members in group_components(boxes, line_height):
         group_mask = np.isin(labels[top:bottom, left:right], members)
         group_ink = np.where(group_mask, ink[top:bottom, left:right], 0.0)
-        for start, stop in split_touching(group_mask, line_height):
-            part = group_ink[:, start:stop]
-            filled = np.flatnonzero((part > INK_THRESHOLD).any(axis=1))
-            if filled.size == 0:
-                continue
-            box = (round((left + start) * scale), round((top + filled[0]) * scale), round((stop - start) * scale),
-                   round((filled[-1] - filled[0] + 1) * scale))
-            try:
-                segments.append(Segment(box, centre_by_mass(fit_box(part[filled[0]:filled[-1] + 1]))))
-            except NoDigitError:
-                continue
-    if not segments:
+        whole = cut(group_ink, left, top, scale)
+        if whole is None:
+            continue
+        ranges = split_touching(group_mask, line_height)
+        parts = [cut(group_ink[:, start:stop], left + start, top, scale) for start, stop in ranges]
+        parts = [part for part in parts if part is not None] if len(ranges) > 1 else []
+        groups.append(Group(whole, parts if len(parts) > 1 else []))
+    if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
-    return segments
+    return groups
 
 
 def read_number(image, recogniser) -> dict:
     """``{"number": "2024", "digits": [{"digit", "confidence", "box"}], "confidence"}`` for one image."""
-    segments = segment(image)
-    probabilities = recogniser.probabilities(np.stack([part.image for part in segments]))
-    digits = [{"digit": int(row.argmax()), "confidence": round(float(row.max()), 6), "box": list(part.box)}
-              for part, row in zip(segments, probabilities)]
+    groups = segment(image)
+    candidates = [group.whole for group in groups] + [part for group in groups for part in group.parts]
+    probabilities = dict(zip(map(id, candidates),
+                             recogniser.probabilities(np.stack([item.image for item in candidates]))))
+    chosen = []
+    for group in groups:
+        whole = probabilities[id(group.whole)].max()
+        split = np.prod([probabilities[id(part)].max() for part in group.parts]) if group.parts else 0.0
+        chosen.extend(group.parts if split > whole else [group.whole])
+    digits = [{"digit": int(probabilities[id(item)].argmax()), "confidence": round(float(probabilities[id(item)].max()), 6),
+               "box": list(item.box)} for item in chosen]
     return {"number": "".join(str(item["digit"]) for item in digits),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
