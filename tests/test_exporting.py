@@ -17,3 +17,28 @@ def test_export_refuses_other_formats_and_names(tiny_keras_model, tmp_path):
         export(tiny_keras_model, format="tflite")
     with pytest.raises(ValueError, match="must end in .onnx"):
         export(tiny_keras_model, tmp_path / "out.bin")
+
+
+def test_export_refuses_an_unknown_precision(tiny_keras_model):
+    with pytest.raises(ValueError, match="choose one of float32, int8"):
+        export(tiny_keras_model, precision="int4")
+
+
+def test_int8_export_quantises_and_keeps_the_shipped_models_digits(mnist, tmp_path):
+    import onnx
+
+    from digits.predict import DEFAULT_MODEL
+    from digits.preprocess import scale_mnist
+
+    (x_train, _), (x_test, _) = mnist
+    out = tmp_path / "int8.onnx"
+    result = export(DEFAULT_MODEL.with_suffix(".keras"), out, check_images=scale_mnist(x_test[:500]),
+                    precision="int8", calibration_images=scale_mnist(x_train[-300:]))
+    assert result["precision"] == "int8" and result["images_checked"] == 500
+    # Rounding may move a borderline image; on clear digits the answers stay.
+    assert len(result["different_digits"]) <= 2
+    assert result["max_abs_difference"] < 0.3
+    operators = {node.op_type for node in onnx.load(out).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= operators
+    assert out.stat().st_size < DEFAULT_MODEL.with_suffix(".keras").stat().st_size / 2  # 8-bit weights
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["int8.card.json", "int8.onnx"]

@@ -1,8 +1,16 @@
-"""Export a trained Keras model to ONNX, and check the export against Keras's own outputs."""
+"""Export a trained Keras model to ONNX, and check the export against Keras's own outputs.
+
+``precision="int8"`` adds static quantisation with ONNX Runtime's tools: weights become
+8-bit integers per output channel, activations 8-bit with ranges measured on calibration
+images from the validation split (never the test set). On CPUs with 8-bit dot-product
+instructions it runs about twice as fast as float32; a few borderline images may change
+digit, and the check reports which.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,45 +20,103 @@ from digits.files import atomic_path
 from digits.predict import KerasRecogniser, OnnxRecogniser
 
 FORMATS = ("onnx",)
+PRECISIONS = ("float32", "int8")
+CALIBRATION_IMAGES = 2000
+
+
+def default_images(part: str, count: int) -> np.ndarray:
+    """``count`` MNIST images scaled to [0, 1]: the first of the test set, or spread over the validation split."""
+    from digits.data import load_mnist
+    from digits.preprocess import scale_mnist
+
+    (x_train, _), (x_test, _) = load_mnist()
+    if part == "test":
+        return scale_mnist(x_test[:count])
+    validation = x_train[-len(x_train) // 10:]
+    return scale_mnist(validation[np.linspace(0, len(validation) - 1, count).astype(int)])
+
+
+def quantise(float_path: Path, out: Path, calibration_images: np.ndarray) -> None:
+    """Write ``float_path`` as a statically quantised int8 ONNX model at ``out``."""
+    import onnxruntime
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Batches(CalibrationDataReader):
+        def __init__(self, input_name: str, shape: tuple[int, ...]):
+            self.batches = iter([{input_name: calibration_images[start:start + 100].reshape((-1, *shape))}
+                                 for start in range(0, len(calibration_images), 100)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with tempfile.TemporaryDirectory() as folder:
+        prepared = Path(folder) / "prepared.onnx"
+        # Symbolic shape inference needs sympy; the model's shapes are static apart from the batch.
+        quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
+        model_input = onnxruntime.InferenceSession(str(prepared), providers=["CPUExecutionProvider"]).get_inputs()[0]
+        shape = tuple(int(size) for size in model_input.shape[1:])
+        with atomic_path(out) as temporary:
+            quantize_static(str(prepared), str(temporary), Batches(model_input.name, shape),
+                            quant_format=QuantFormat.QDQ, per_channel=True,
+                            # The layers that carry the work; the softmax, averaging and
+                            # temperature at the end stay float so confidences keep their detail.
+                            op_types_to_quantize=["Conv", "Gemm", "MatMul"],
+                            weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
 
 
 def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, format: str = "onnx",
-           check_images: np.ndarray | None = None) -> dict:
+           check_images: np.ndarray | None = None, precision: str = "float32",
+           calibration_images: np.ndarray | None = None) -> dict:
     """Write ``model_path`` (``.keras``/``.h5``) as ONNX and compare the two on ``check_images``.
 
     Args:
         check_images: (N, 28, 28) float32 in [0, 1]; by default the first 2,000 MNIST test images.
+        precision: ``"float32"``, or ``"int8"`` for a statically quantised model.
+        calibration_images: for int8, (N, 28, 28) images whose activation ranges set the
+            quantisation; by default 2,000 images spread over the validation split.
 
     Returns:
-        ``{"model", "out", "format", "images_checked", "max_abs_difference", "same_digits"}``.
+        ``{"model", "out", "format", "precision", "images_checked", "max_abs_difference",
+        "same_digits", "different_digits"}``; ``different_digits`` lists the indices into
+        ``check_images`` where the two give different digits.
     """
     if format not in FORMATS:
         raise ValueError(f"format {format!r}: choose one of {', '.join(FORMATS)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
     model_path = Path(model_path)
     out = Path(out) if out else model_path.with_suffix(".onnx")
     if out.suffix != ".onnx":
         raise ValueError(f"output {out}: an ONNX file must end in .onnx")
     keras_model = KerasRecogniser(model_path)
     if check_images is None:
-        from digits.data import load_mnist
-        from digits.preprocess import scale_mnist
-
-        _, (x_test, _) = load_mnist()
-        check_images = scale_mnist(x_test[:2000])
+        check_images = default_images("test", 2000)
     # Keras exports only models that have been called once.
     keras_model.model(np.zeros((1, *keras_model.input_shape), dtype=np.float32))
-    with atomic_path(out) as temporary:
-        keras_model.model.export(str(temporary), format="onnx", verbose=False)
+    if precision == "int8":
+        if calibration_images is None:
+            calibration_images = default_images("validation", CALIBRATION_IMAGES)
+        with tempfile.TemporaryDirectory() as folder:
+            float_path = Path(folder) / "float32.onnx"
+            keras_model.model.export(str(float_path), format="onnx", verbose=False)
+            quantise(float_path, out, np.asarray(calibration_images, dtype=np.float32))
+    else:
+        with atomic_path(out) as temporary:
+            keras_model.model.export(str(temporary), format="onnx", verbose=False)
     expected = keras_model.probabilities(check_images)
     received = OnnxRecogniser(out).probabilities(check_images)
     card = read_card(model_path)
     if card and card_path(out) != card_path(model_path):
-        write_card(out, card)
+        write_card(out, card | {"precision": precision})
+    different = np.flatnonzero(expected.argmax(axis=1) != received.argmax(axis=1))
     return {
         "model": str(model_path),
         "out": str(out),
         "format": format,
+        "precision": precision,
         "images_checked": int(len(check_images)),
         "max_abs_difference": float(np.abs(expected - received).max()),
-        "same_digits": bool((expected.argmax(axis=1) == received.argmax(axis=1)).all()),
+        "same_digits": bool(len(different) == 0),
+        "different_digits": different.tolist(),
     }
