@@ -4,7 +4,7 @@ Prints, for each path: cold CLI latency for one image (process start to answer) 
 peak RSS, in-process single-image latency (p50, p99), throughput on preprocessed 28×28
 arrays, and end-to-end throughput of `digits predict` on a folder of PNGs.
 
-Run: .venv/bin/python bench/predict_speed.py [--images 2000] [--repeats 7]
+Run: .venv/bin/python bench/predict_speed.py [--model default|accurate|PATH.onnx] [--images 2000] [--repeats 7]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PIL import Image
 
 from digits.card import library_versions, processor_name, today
 from digits.data import load_mnist
-from digits.predict import DEFAULT_MODEL, load_recogniser
+from digits.predict import load_recogniser, model_path
 from digits.preprocess import scale_mnist
 
 DIGITS = str(Path(sys.executable).with_name("digits"))
@@ -59,12 +59,16 @@ def single_image_latency(model: Path, images: np.ndarray, count: int) -> dict:
     return {"p50_ms": float(np.percentile(timings, 50)), "p99_ms": float(np.percentile(timings, 99))}
 
 
-def array_throughput(model: Path, images: np.ndarray) -> float:
+def array_throughput(model: Path, images: np.ndarray, passes: int = 3) -> float:
+    """Images per second over all ``images``: the median of ``passes`` passes."""
     recogniser = load_recogniser(model)
     recogniser.probabilities(images[:1024])
-    started = time.perf_counter()
-    recogniser.probabilities(images)
-    return len(images) / (time.perf_counter() - started)
+    rates = []
+    for _ in range(passes):
+        started = time.perf_counter()
+        recogniser.probabilities(images)
+        rates.append(len(images) / (time.perf_counter() - started))
+    return statistics.median(rates)
 
 
 def folder_throughput(model: Path, folder: Path, count: int) -> float:
@@ -74,6 +78,7 @@ def folder_throughput(model: Path, folder: Path, count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="default", help="a shipped model's name or an .onnx file (default: default)")
     parser.add_argument("--images", type=int, default=2000, help="PNG files for the folder test (default: 2000)")
     parser.add_argument("--repeats", type=int, default=7, help="cold CLI runs per path (default: 7)")
     arguments = parser.parse_args()
@@ -85,7 +90,8 @@ def main() -> None:
         for index in range(arguments.images):
             Image.fromarray(x_test[index]).save(folder / f"{index:05d}.png")
         one = folder / "00000.png"
-        paths = {"onnx": DEFAULT_MODEL, "keras": DEFAULT_MODEL.with_suffix(".keras")}
+        onnx_model = model_path(arguments.model)
+        paths = {"onnx": onnx_model, "keras": onnx_model.with_suffix(".keras")}
         results = {}
         for name, model in paths.items():
             result = cold_cli(model, one, arguments.repeats)
@@ -99,7 +105,7 @@ def main() -> None:
     versions = library_versions()
     print(f"# predict speed, {today()}, {processor_name()}, {os.cpu_count()} cores, "
           f"Python {versions['python']}, onnxruntime {versions.get('onnxruntime')}, keras {versions.get('keras')}, "
-          f"tensorflow {versions.get('tensorflow-cpu') or versions.get('tensorflow')}")
+          f"tensorflow {versions.get('tensorflow-cpu') or versions.get('tensorflow')}, model {paths['onnx'].name}")
     print("| path | cold CLI, one image | peak RSS | in-process p50 | p99 | arrays/s | PNG folder/s |")
     print("|---|---|---|---|---|---|---|")
     for name, result in results.items():

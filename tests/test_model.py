@@ -63,3 +63,14 @@ def test_package_api_names_stay_functions_after_their_modules_load():
     for name, module in digits._API.items():
         importlib.import_module(module)
         assert getattr(digits, name) is getattr(importlib.import_module(module), name), name
+
+
+def test_multiply_adds_count_convolutions_and_dense_layers_of_nested_models():
+    from digits.model import average, compact, multiply_adds, tutorial
+
+    # The tutorial net by hand: 3×3 conv to 26×26×32, 3×3×32 conv to 24×24×64, dense 9216→128→10.
+    expected = 26 * 26 * 32 * 9 + 24 * 24 * 64 * 9 * 32 + 12 * 12 * 64 * 128 + 128 * 10
+    assert multiply_adds(tutorial()) == expected
+    one, two = compact(), compact()
+    two.name = "other"
+    assert multiply_adds(average([one, two])) == 2 * multiply_adds(one) < expected * 1.3

@@ -96,6 +96,18 @@ def test_default_model_ships_with_its_card():
     assert card["test"]["accuracy"] > 0.99 and card["config"]["preset"]
 
 
+def test_shipped_models_load_by_name_and_their_cards_say_how_they_were_chosen():
+    from digits.predict import MODELS_DIR, SHIPPED_MODELS
+
+    for name in SHIPPED_MODELS:
+        recogniser = load_recogniser(name)
+        assert recogniser.path == MODELS_DIR / f"{name}.onnx"
+        assert "validation split" in recogniser.card["selection"] and recogniser.card["multiply_adds"] > 0
+    default, accurate = load_recogniser().card, load_recogniser("accurate").card
+    assert default["multiply_adds"] <= accurate["multiply_adds"]
+    assert default["validation"]["accuracy"] <= accurate["validation"]["accuracy"]
+
+
 def test_onnx_path_never_imports_tensorflow_or_keras():
     import subprocess
     import sys
@@ -109,10 +121,19 @@ def test_onnx_path_never_imports_tensorflow_or_keras():
 
 
 def test_shipped_onnx_and_keras_agree_digit_for_digit_on_the_test_set(mnist):
+    """A float32 ONNX model gives Keras's digit on every test image; an int8 one may differ
+    only on the few images where Keras itself finds two digits nearly tied."""
     from digits.preprocess import scale_mnist
 
     _, (x_test, _) = mnist
     images = scale_mnist(x_test)
-    onnx_digits = load_recogniser(DEFAULT_MODEL).probabilities(images).argmax(axis=1)
-    keras_digits = load_recogniser(DEFAULT_MODEL.with_suffix(".keras")).probabilities(images).argmax(axis=1)
-    assert (onnx_digits == keras_digits).all()
+    onnx = load_recogniser(DEFAULT_MODEL)
+    onnx_digits = onnx.probabilities(images).argmax(axis=1)
+    keras_probabilities = load_recogniser(DEFAULT_MODEL.with_suffix(".keras")).probabilities(images)
+    different = np.flatnonzero(onnx_digits != keras_probabilities.argmax(axis=1))
+    if onnx.card.get("precision", "float32") == "float32":
+        assert different.size == 0
+        return
+    assert different.size <= 5
+    top_two = np.sort(keras_probabilities[different], axis=1)[:, -2:]
+    assert (top_two[:, 1] - top_two[:, 0] < 0.2).all(), top_two

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 # The networks `digits.model` can build (kept here so the CLI need not import Keras).
-ARCHITECTURE_NAMES = ("tutorial", "fast", "best")
+ARCHITECTURE_NAMES = ("tutorial", "fast", "best", "compact")
 
 
 @dataclass(frozen=True)
