@@ -13,7 +13,7 @@ def test_export_matches_keras_and_reports_the_difference(tiny_keras_model, tmp_p
 
 
 def test_export_refuses_other_formats_and_names(tiny_keras_model, tmp_path):
-    with pytest.raises(ValueError, match="choose one of onnx"):
+    with pytest.raises(ValueError, match="choose one of onnx, litert"):
         export(tiny_keras_model, format="tflite")
     with pytest.raises(ValueError, match="must end in .onnx"):
         export(tiny_keras_model, tmp_path / "out.bin")
@@ -42,3 +42,14 @@ def test_int8_export_quantises_and_keeps_the_shipped_models_digits(mnist, tmp_pa
     assert {"QuantizeLinear", "DequantizeLinear"} <= operators
     assert out.stat().st_size < DEFAULT_MODEL.with_suffix(".keras").stat().st_size / 2  # 8-bit weights
     assert sorted(path.name for path in tmp_path.iterdir()) == ["int8.card.json", "int8.onnx"]
+
+
+def test_litert_export_matches_keras(tiny_keras_model, tmp_path):
+    images = np.random.default_rng(6).random((8, 28, 28), dtype=np.float32)
+    result = export(tiny_keras_model, tmp_path / "out.tflite", format="litert", check_images=images)
+    assert result["max_abs_difference"] < 1e-5 and result["same_digits"] and result["format"] == "litert"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.tflite"]
+    with pytest.raises(ValueError, match="must end in .tflite"):
+        export(tiny_keras_model, tmp_path / "out.onnx", format="litert")
+    with pytest.raises(ValueError, match="only ONNX exports are quantised"):
+        export(tiny_keras_model, tmp_path / "int8.tflite", format="litert", precision="int8")

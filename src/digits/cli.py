@@ -142,13 +142,13 @@ def command_predict(arguments: argparse.Namespace) -> int:
 
 
 def command_export(arguments: argparse.Namespace) -> int:
-    from digits.exporting import export
+    from digits.exporting import SUFFIXES, export
     from digits.predict import SHIPPED_MODELS, model_path
 
     shipped = arguments.model is None or arguments.model in SHIPPED_MODELS
     model = model_path(arguments.model, suffix=".keras")
     # A shipped model is exported into the current folder, never over the package's own copy.
-    out = arguments.out or (model.with_suffix(".onnx").name if shipped else None)
+    out = arguments.out or (model.with_suffix(SUFFIXES[arguments.format]).name if shipped else None)
     result = export(model, out, arguments.format, precision=arguments.precision)
     if arguments.json:
         print(json.dumps(result))
@@ -237,8 +237,9 @@ def parser() -> argparse.ArgumentParser:
                          help="processes decoding images (default: one per core; 1 = none)")
     predict.add_argument("--json", action="store_true", help="same as --format json")
 
-    export = add("export", command_export, "export a Keras model to ONNX and check it against Keras")
-    export.add_argument("--format", choices=["onnx"], default="onnx", help="output format (default: onnx)")
+    export = add("export", command_export, "export a Keras model to ONNX or LiteRT and check it against Keras")
+    export.add_argument("--format", choices=["onnx", "litert"], default="onnx",
+                        help="onnx, or litert (.tflite, one image per call, for phones) (default: onnx)")
     export.add_argument("--precision", choices=["float32", "int8"], default="float32",
                         help="int8: statically quantised, calibrated on validation images; about twice as fast on CPU")
     export.add_argument("--model", help="Keras model to export, or a shipped model's name (default: default)")

@@ -1,4 +1,8 @@
-"""Export a trained Keras model to ONNX, and check the export against Keras's own outputs.
+"""Export a trained Keras model to ONNX or LiteRT, and check the export against Keras's own outputs.
+
+ONNX files run everywhere ``digits`` does (``digits predict --model x.onnx``); LiteRT
+(``.tflite``) files are for phones and microcontrollers, and are checked here with
+LiteRT's interpreter (``ai_edge_litert`` when installed, else TensorFlow's ``tf.lite``).
 
 ``precision="int8"`` adds static quantisation with ONNX Runtime's tools: weights become
 8-bit integers per output channel, activations 8-bit with ranges measured on calibration
@@ -19,7 +23,8 @@ from digits.card import card_path, read_card, write_card
 from digits.files import atomic_path
 from digits.predict import KerasRecogniser, OnnxRecogniser
 
-FORMATS = ("onnx",)
+SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
+FORMATS = tuple(SUFFIXES)
 PRECISIONS = ("float32", "int8")
 CALIBRATION_IMAGES = 2000
 
@@ -65,14 +70,38 @@ def quantise(float_path: Path, out: Path, calibration_images: np.ndarray) -> Non
                             weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
 
 
+def litert_probabilities(path: Path, images: np.ndarray) -> np.ndarray:
+    """Run a LiteRT model (batch of one, as Keras exports it) on (N, 28, 28) images."""
+    import warnings
+
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        import tensorflow as tf
+
+        Interpreter = tf.lite.Interpreter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite's interpreter announces its own retirement
+        interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    model_input, model_output = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    rows = []
+    for image in np.asarray(images, dtype=np.float32):
+        interpreter.set_tensor(model_input["index"], image.reshape(model_input["shape"]))
+        interpreter.invoke()
+        rows.append(interpreter.get_tensor(model_output["index"]).reshape(-1))
+    return np.array(rows, dtype=np.float64)
+
+
 def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, format: str = "onnx",
            check_images: np.ndarray | None = None, precision: str = "float32",
            calibration_images: np.ndarray | None = None) -> dict:
     """Write ``model_path`` (``.keras``/``.h5``) as ONNX and compare the two on ``check_images``.
 
     Args:
+        format: ``"onnx"`` or ``"litert"`` (a ``.tflite`` file taking one image at a time).
         check_images: (N, 28, 28) float32 in [0, 1]; by default the first 2,000 MNIST test images.
-        precision: ``"float32"``, or ``"int8"`` for a statically quantised model.
+        precision: ``"float32"``, or ``"int8"`` for a statically quantised ONNX model.
         calibration_images: for int8, (N, 28, 28) images whose activation ranges set the
             quantisation; by default 2,000 images spread over the validation split.
 
@@ -85,10 +114,13 @@ def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, 
         raise ValueError(f"format {format!r}: choose one of {', '.join(FORMATS)}")
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    if precision == "int8" and format != "onnx":
+        raise ValueError("precision int8: only ONNX exports are quantised; use --format onnx")
+    suffix = SUFFIXES[format]
     model_path = Path(model_path)
-    out = Path(out) if out else model_path.with_suffix(".onnx")
-    if out.suffix != ".onnx":
-        raise ValueError(f"output {out}: an ONNX file must end in .onnx")
+    out = Path(out) if out else model_path.with_suffix(suffix)
+    if out.suffix != suffix:
+        raise ValueError(f"output {out}: a {format} file must end in {suffix}")
     keras_model = KerasRecogniser(model_path)
     if check_images is None:
         check_images = default_images("test", 2000)
@@ -103,9 +135,12 @@ def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, 
             quantise(float_path, out, np.asarray(calibration_images, dtype=np.float32))
     else:
         with atomic_path(out) as temporary:
-            keras_model.model.export(str(temporary), format="onnx", verbose=False)
+            keras_model.model.export(str(temporary), format=format, verbose=False)
     expected = keras_model.probabilities(check_images)
-    received = OnnxRecogniser(out).probabilities(check_images)
+    if format == "litert":
+        received = litert_probabilities(out, check_images)
+    else:
+        received = OnnxRecogniser(out).probabilities(check_images)
     card = read_card(model_path)
     if card and card_path(out) != card_path(model_path):
         write_card(out, card | {"precision": precision})
