@@ -34,6 +34,14 @@ def test_train_saves_model_card_and_history(tmp_path, tiny_arrays):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model.card.json", "model.history.csv", "model.keras"]
 
 
+def test_training_on_every_image_has_no_validation_scores(tmp_path, tiny_arrays):
+    card = train(tiny_config(tmp_path, validation_split=0.0, ema_momentum=0.9), data=tiny_arrays, verbose=0)
+    assert card["train_images"] == 300 and card["validation_images"] == 0 and card["validation"] is None
+    assert card["test"]["samples"] == 100
+    assert card["history"][0]["epoch"] == 1 and not any(key.startswith("val_") for key in card["history"][0])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.card.json", "model.history.csv", "model.keras"]
+
+
 def test_h5_output_and_every_recipe_feature(tmp_path, tiny_arrays):
     config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ink_augment=0.2, ema_momentum=0.9,
                          label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.5)

@@ -85,14 +85,18 @@ def history_path(out: Path) -> Path:
 
 
 def read_history(path: Path) -> list[dict]:
-    """Per-epoch rows of the CSV log; a row repeated after a resume keeps its last copy."""
+    """Per-epoch rows of the CSV log; a row repeated after a resume keeps its last copy.
+
+    Columns Keras logs as "NA" (validation scores of a run without a validation split) are left out.
+    """
     if not path.exists():
         return []
     rows: dict[int, dict] = {}
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
             epoch = int(row.pop("epoch"))
-            rows[epoch] = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in row.items()}}
+            rows[epoch] = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in row.items()
+                                                  if value not in ("NA", "")}}
     return [rows[epoch] for epoch in sorted(rows)]
 
 
