@@ -243,7 +243,8 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--precision", choices=["float32", "int8"], default="float32",
                         help="int8: statically quantised, calibrated on validation images; about twice as fast on CPU")
     export.add_argument("--model", help="Keras model to export, or a shipped model's name (default: default)")
-    export.add_argument("--out", help="output path (default: the model's path with .onnx; ./default.onnx for the shipped model)")
+    export.add_argument("--out", help="output path (default: the model's path with .onnx or .tflite; "
+                                           "in the current folder for a shipped model)")
     json_flag(export)
 
     report = add("report", command_report, "write figures and an HTML report about a model")
