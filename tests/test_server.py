@@ -39,6 +39,14 @@ def test_health_summarises_the_model_card(server):
     assert body["model"]["path"] == "default.onnx" and body["model"]["test_accuracy"] > 0.99
 
 
+def test_a_shipped_model_is_served_by_name():
+    with TestClient(create_app(ServeConfig(model="accurate"))) as client:
+        model = client.get("/api/health").json()["model"]
+        assert model["path"] == "accurate.onnx" and model["arch"] == "best"
+        response = client.post("/api/predict", files={"image": ("seven.png", (SAMPLES / "seven-canvas.png").read_bytes())})
+        assert response.json()["digit"] == 7
+
+
 def test_predict_answers_as_the_cli_does(server, capsys):
     sample = SAMPLES / "seven-canvas.png"
     response = post(server, sample.read_bytes(), name=str(sample))
