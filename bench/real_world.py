@@ -9,8 +9,11 @@ set), and blank images that must get no digit.
 
 Test images 0-4999 with seed 0 were used while tuning the preprocessing; test images
 5000-9999 with seed 1 (the default) were not: the "held-out" figures are the report.
+`--part validation` builds the same images from the validation split (the last 6,000
+training images, seed 2): the place to compare models or recipes, since model choices
+never look at the test set.
 
-Run: .venv/bin/python bench/real_world.py [--count 500] [--part held-out|tuning] [--model PATH]
+Run: .venv/bin/python bench/real_world.py [--count 500] [--part held-out|tuning|validation] [--model PATH]
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from digits.card import today
 from digits.data import load_mnist
 from digits.predict import load_recogniser, recognise, recognise_numbers
 
-PARTS = {"tuning": (0, 5000, 0), "held-out": (5000, 10000, 1)}
+# part: (split, first image, end, seed)
+PARTS = {"tuning": ("test", 0, 5000, 0), "held-out": ("test", 5000, 10000, 1),
+         "validation": ("train", 54000, 60000, 2)}
 
 
 def jpeg(image: Image.Image, quality: int) -> Image.Image:
@@ -145,27 +150,28 @@ def main() -> None:
     parser.add_argument("--part", choices=list(PARTS), default="held-out", help="which test images and seed")
     parser.add_argument("--model", help="model file (default: the shipped model)")
     arguments = parser.parse_args()
-    start, stop, seed = PARTS[arguments.part]
+    split_name, start, stop, seed = PARTS[arguments.part]
     random = np.random.default_rng(seed)
     recogniser = load_recogniser(arguments.model)
-    _, (x_test, y_test) = load_mnist()
+    train_arrays, test_arrays = load_mnist()
+    x_part, y_part = test_arrays if split_name == "test" else train_arrays
     indices = random.choice(np.arange(start, stop), size=min(arguments.count, stop - start), replace=False)
-    labels = [int(y_test[index]) for index in indices]
+    labels = [int(y_part[index]) for index in indices]
 
     results: dict[str, float] = {}
     generators: dict[str, Callable] = {"photo of a digit on paper": photo, "scan": scan, "canvas export": canvas,
                                        "28x28, either polarity": polarity, "low resolution (8-32 px)": low_resolution}
     for name, make in generators.items():
         started = time.perf_counter()
-        results[name] = accuracy([make(x_test[index], random) for index in indices], labels, recogniser)
+        results[name] = accuracy([make(x_part[index], random) for index in indices], labels, recogniser)
         print(f"{name}: {100 * results[name]:.2f}% ({time.perf_counter() - started:.1f} s)", flush=True)
 
     numbers, truths = [], []
     for _ in range(arguments.count):
         length = int(random.integers(2, 7))
         chosen = random.choice(np.arange(start, stop), size=length)
-        numbers.append(number_image([x_test[index] for index in chosen], random))
-        truths.append("".join(str(y_test[index]) for index in chosen))
+        numbers.append(number_image([x_part[index] for index in chosen], random))
+        truths.append("".join(str(y_part[index]) for index in chosen))
     readings = recognise_numbers(numbers, recogniser)
     results["numbers of 2-6 digits, entirely right"] = float(np.mean(
         [reading.number == truth for reading, truth in zip(readings, truths)]))
@@ -181,7 +187,7 @@ def main() -> None:
     given = sum(prediction.digit is not None for prediction in recognise(blanks, recogniser))
     results["blank images given a digit (of 200)"] = given
 
-    print(f"\n# real-world accuracy, {today()}, part {arguments.part} (MNIST test images {start}-{stop - 1}, "
+    print(f"\n# real-world accuracy, {today()}, part {arguments.part} (MNIST {split_name} images {start}-{stop - 1}, "
           f"seed {seed}), {arguments.count} per category, model {recogniser.path.name}")
     print("| category | result |")
     print("|---|---|")
