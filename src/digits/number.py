@@ -37,6 +37,8 @@ class Segment:
 
     box: tuple[int, int, int, int]
     image: np.ndarray
+    # The model's ten probabilities, once ``read_number`` has run it.
+    probabilities: np.ndarray | None = None
 
 
 @dataclass
@@ -135,8 +137,10 @@ def segment(image) -> list[Group]:
         if whole is None:
             continue
         ranges = split_touching(group_mask, line_height)
-        parts = [cut(group_ink[:, start:stop], left + start, top, scale) for start, stop in ranges]
-        parts = [part for part in parts if part is not None] if len(ranges) > 1 else []
+        # One range is the whole group again: only a real split is cut and read.
+        parts = [] if len(ranges) == 1 else [cut(group_ink[:, start:stop], left + start, top, scale)
+                                             for start, stop in ranges]
+        parts = [part for part in parts if part is not None]
         groups.append(Group(whole, parts if len(parts) > 1 else []))
     if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
@@ -147,14 +151,13 @@ def read_number(image, recogniser) -> dict:
     """``{"number": "2024", "digits": [{"digit", "confidence", "box"}], "confidence"}`` for one image."""
     groups = segment(image)
     candidates = [group.whole for group in groups] + [part for group in groups for part in group.parts]
-    probabilities = dict(zip(map(id, candidates),
-                             recogniser.probabilities(np.stack([item.image for item in candidates]))))
+    for item, row in zip(candidates, recogniser.probabilities(np.stack([item.image for item in candidates]))):
+        item.probabilities = row
     chosen = []
     for group in groups:
-        whole = probabilities[id(group.whole)].max()
-        split = np.prod([probabilities[id(part)].max() for part in group.parts]) if group.parts else 0.0
-        chosen.extend(group.parts if split > whole else [group.whole])
-    digits = [{"digit": int(probabilities[id(item)].argmax()), "confidence": round(float(probabilities[id(item)].max()), 6),
+        split = np.prod([part.probabilities.max() for part in group.parts]) if group.parts else 0.0
+        chosen.extend(group.parts if split > group.whole.probabilities.max() else [group.whole])
+    digits = [{"digit": int(item.probabilities.argmax()), "confidence": round(float(item.probabilities.max()), 6),
                "box": list(item.box)} for item in chosen]
     return {"number": "".join(str(item["digit"]) for item in digits),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
