@@ -31,13 +31,15 @@ CALIBRATION_IMAGES = 2000
 
 def default_images(part: str, count: int) -> np.ndarray:
     """``count`` MNIST images scaled to [0, 1]: the first of the test set, or spread over the validation split."""
+    from digits.config import TrainConfig
     from digits.data import load_mnist
     from digits.preprocess import scale_mnist
+    from digits.training import split
 
-    (x_train, _), (x_test, _) = load_mnist()
+    (x_train, y_train), (x_test, _) = load_mnist()
     if part == "test":
         return scale_mnist(x_test[:count])
-    validation = x_train[-len(x_train) // 10:]
+    _, (validation, _) = split(x_train, y_train, TrainConfig().validation_split)
     return scale_mnist(validation[np.linspace(0, len(validation) - 1, count).astype(int)])
 
 
