@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from conftest import SAMPLES
+from digits.card import read_card
 from digits.cli import main
-from digits.predict import load_recogniser
+from digits.predict import MODELS_DIR, load_recogniser
 from digits.server import ServeConfig, create_app
 from server_process import ServerProcess
 
@@ -42,7 +43,8 @@ def test_health_summarises_the_model_card(server):
 def test_a_shipped_model_is_served_by_name():
     with TestClient(create_app(ServeConfig(model="accurate"))) as client:
         model = client.get("/api/health").json()["model"]
-        assert model["path"] == "accurate.onnx" and model["arch"] == "best"
+        card = read_card(MODELS_DIR / "accurate.keras")
+        assert model["path"] == "accurate.onnx" and model["arch"] == "+".join(sorted({member["arch"] for member in card["members"]}))
         response = client.post("/api/predict", files={"image": ("seven.png", (SAMPLES / "seven-canvas.png").read_bytes())})
         assert response.json()["digit"] == 7
 
