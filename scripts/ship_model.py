@@ -102,10 +102,11 @@ def main() -> None:
     candidates = candidates_of([path for path, _ in validated], cards)
     costs = {name: sum(multiply_adds(members[index]) for index in indices) for name, indices in candidates.items()}
     member_probabilities = [member.predict(x_validation, batch_size=1000, verbose=0) for member in members]
+    probabilities = {name: sum(member_probabilities[index] for index in indices) / len(indices)
+                     for name, indices in candidates.items()}
     validation = {}
-    for name, indices in candidates.items():
-        probabilities = sum(member_probabilities[index] for index in indices) / len(indices)
-        validation[name] = metrics(probabilities, y_validation)
+    for name in candidates:
+        validation[name] = metrics(probabilities[name], y_validation)
         within = "" if costs[name] <= arguments.max_multiply_adds else " (over the budget)"
         print(f"validation: {name}: accuracy {validation[name]['accuracy']:.4f}, loss {validation[name]['loss']:.4f}, "
               f"{costs[name] / 1e6:.1f} M multiply-adds{within}")
@@ -118,7 +119,7 @@ def main() -> None:
         return max(names, key=lambda name: (validation[name]["accuracy"], -costs[name], -validation[name]["loss"]))
 
     context = {"cards": cards, "members": members, "candidates": candidates, "costs": costs, "twins": twins,
-               "arrays": arrays, "x_validation": x_validation, "y_validation": y_validation}
+               "probabilities": probabilities, "arrays": arrays, "x_validation": x_validation, "y_validation": y_validation}
     budget = f"of those within {arguments.max_multiply_adds:,} multiply-adds per image the most accurate was kept"
     ship("default", most_accurate(affordable), budget, context)
     ship("accurate", most_accurate(list(candidates)), "the most accurate was kept, whatever its cost", context)
@@ -145,8 +146,7 @@ def ship(name: str, chosen: str, rule: str, context: dict) -> None:
     print(f"{name}: chosen on validation: {chosen}")
     chosen_members = [members[index] for index in candidates[chosen]]
     chosen_cards = [cards[index] for index in candidates[chosen]]
-    temperature = best_temperature(average(chosen_members).predict(x_validation, batch_size=1000, verbose=0),
-                                   y_validation)
+    temperature = best_temperature(context["probabilities"][chosen], y_validation)
     print(f"{name}: temperature fitted on validation: {temperature}")
     precision, float_validation, int8_validation = choose_precision(
         average(chosen_members, temperature=temperature), x_validation, y_validation)
