@@ -106,8 +106,10 @@ def as_probabilities(outputs: np.ndarray) -> np.ndarray:
 
 def model_path(model: str | os.PathLike | None, suffix: str = ".onnx") -> Path:
     """The file for ``model``: a path, a shipped model's name (its ``suffix`` file), or ``None`` for the default."""
-    if model is None or str(model) in SHIPPED_MODELS:
-        return (MODELS_DIR / (str(model) if model else "default")).with_suffix(suffix)
+    if model is None:
+        return DEFAULT_MODEL.with_suffix(suffix)
+    if str(model) in SHIPPED_MODELS:
+        return (MODELS_DIR / str(model)).with_suffix(suffix)
     return Path(model)
 
 
