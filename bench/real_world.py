@@ -9,9 +9,9 @@ set), and blank images that must get no digit.
 
 Test images 0-4999 with seed 0 were used while tuning the preprocessing; test images
 5000-9999 with seed 1 (the default) were not: the "held-out" figures are the report.
-`--part validation` builds the same images from the validation split (the last 6,000
-training images, seed 2): the place to compare models or recipes, since model choices
-never look at the test set.
+`--part validation` builds the same images from the validation split (as
+``digits.training.split`` holds it out: the last 6,000 training images, seed 2): the
+place to compare models or recipes, since model choices never look at the test set.
 
 Run: .venv/bin/python bench/real_world.py [--count 500] [--part held-out|tuning|validation] [--model PATH]
 """
@@ -30,9 +30,18 @@ from digits.card import today
 from digits.data import load_mnist
 from digits.predict import load_recogniser, recognise, recognise_numbers
 
-# part: (split, first image, end, seed)
+# part: (split, first image, end, seed); None: the whole validation split
 PARTS = {"tuning": ("test", 0, 5000, 0), "held-out": ("test", 5000, 10000, 1),
-         "validation": ("train", 54000, 60000, 2)}
+         "validation": ("train", None, None, 2)}
+
+
+def validation_range(train_count: int) -> tuple[int, int]:
+    """Where the validation split lies in the training set, as training holds it out."""
+    from digits.config import TrainConfig
+    from digits.training import split
+
+    kept, _ = split(np.arange(train_count), np.arange(train_count), TrainConfig().validation_split)
+    return len(kept[0]), train_count
 
 
 def jpeg(image: Image.Image, quality: int) -> Image.Image:
@@ -155,6 +164,8 @@ def main() -> None:
     recogniser = load_recogniser(arguments.model)
     train_arrays, test_arrays = load_mnist()
     x_part, y_part = test_arrays if split_name == "test" else train_arrays
+    if start is None:
+        start, stop = validation_range(len(x_part))
     indices = random.choice(np.arange(start, stop), size=min(arguments.count, stop - start), replace=False)
     labels = [int(y_part[index]) for index in indices]
 
