@@ -65,6 +65,7 @@ model: install
 # Benchmarks (not tests): each prints a table; see docs/.
 bench: install
 	$(BIN)/python bench/model_accuracy.py
+	$(BIN)/python bench/model_accuracy.py --model accurate
 	$(BIN)/python bench/predict_speed.py
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/real_world.py

@@ -4,7 +4,7 @@ Also lists the test images on which the two paths give different digits, with ea
 path's two most likely digits: an int8 model rounds weights and activations, so an image
 the float model finds nearly a tie between two digits may tip the other way.
 
-Run: .venv/bin/python bench/model_accuracy.py [--model PATH.onnx]
+Run: .venv/bin/python bench/model_accuracy.py [--model default|accurate|PATH.onnx]
 """
 
 import argparse
@@ -15,16 +15,17 @@ import numpy as np
 from digits.card import read_card, today
 from digits.data import load_mnist
 from digits.evaluation import metrics
-from digits.predict import DEFAULT_MODEL, load_recogniser
+from digits.predict import load_recogniser, model_path
 from digits.preprocess import scale_mnist
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="ONNX model; its .keras twin is compared")
+    parser.add_argument("--model", default="default",
+                        help="a shipped model's name or an .onnx file; its .keras twin is compared (default: default)")
     arguments = parser.parse_args()
-    onnx_path = arguments.model
-    keras_path = onnx_path.removesuffix(".onnx") + ".keras"
+    onnx_path = model_path(arguments.model)
+    keras_path = onnx_path.with_suffix(".keras")
 
     _, (x_test, y_test) = load_mnist()
     images = scale_mnist(x_test)
