@@ -12,7 +12,7 @@ import numpy as np, keras
 from digits.model import build
 from digits.config import TrainConfig
 from digits.training import compile_trainer
-config = TrainConfig(arch="fast", augment=1.0, ink_augment=0.2, ema_momentum=0.9, label_smoothing=0.1, schedule="onecycle", epochs=1)
+config = TrainConfig(arch="fast", augment=1.0, ink_augment=0.2, elastic=0.5, ema_momentum=0.9, label_smoothing=0.1, schedule="onecycle", epochs=1)
 model = build(config.arch)
 trainer = compile_trainer(model, config, steps_per_epoch=2)
 images = np.random.default_rng(0).random((64, 28, 28, 1), dtype=np.float32)

@@ -82,12 +82,13 @@ def test_train_json_on_tiny_data(capsys, tmp_path, tiny_arrays, monkeypatch):
     monkeypatch.setattr(digits.training, "load_mnist", lambda: tiny_arrays)
     out_path = tmp_path / "cli.keras"
     code, out, _ = run(capsys, "train", "--preset", "fast", "--epochs", "1", "--batch-size", "100",
-                       "--ink-augment", "0.3", "--out", str(out_path), "--json")
+                       "--ink-augment", "0.3", "--elastic", "0.2", "--out", str(out_path), "--json")
     card = json.loads(out)
     assert code == 0 and out_path.exists()
     assert card["config"]["epochs"] == 1 and card["config"]["batch_size"] == 100 and card["config"]["preset"] == "fast"
     # Flags override the preset's fields; the others keep the preset's values.
     assert card["config"]["ink_augment"] == 0.3 and card["config"]["augment"] == 0.0
+    assert card["config"]["elastic"] == 0.2
 
 
 def test_unknown_preset_is_refused_by_the_parser(capsys):

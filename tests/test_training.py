@@ -43,8 +43,8 @@ def test_training_on_every_image_has_no_validation_scores(tmp_path, tiny_arrays)
 
 
 def test_h5_output_and_every_recipe_feature(tmp_path, tiny_arrays):
-    config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ink_augment=0.2, ema_momentum=0.9,
-                         label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.5)
+    config = tiny_config(tmp_path, out=str(tmp_path / "model.h5"), augment=1.0, ink_augment=0.2, elastic=0.5,
+                         ema_momentum=0.9, label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.5)
     train(config, data=tiny_arrays, verbose=0)
     model = keras.saving.load_model(tmp_path / "model.h5", compile=False)
     # The saved model is the bare network: augmentation is for training only.
@@ -137,3 +137,42 @@ def test_ink_augmentation_thickens_blurs_or_fades_and_is_off_at_inference():
     assert (sums > 24).any() and (sums < 24).any() and np.isclose(sums, 24).any()
     assert augmented.min() >= 0 and augmented.max() <= 1
     np.testing.assert_array_equal(np.asarray(RandomInk(0.3)(images, training=False)), images)
+
+
+def test_bilinear_sampling_reads_between_pixels_and_zero_outside():
+    from digits.augment import bilinear_sample
+
+    images = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5)
+    rows, columns = np.meshgrid(np.arange(4, dtype=np.float32), np.arange(5, dtype=np.float32), indexing="ij")
+    rows, columns = np.broadcast_to(rows, images.shape), np.broadcast_to(columns, images.shape)
+    np.testing.assert_allclose(np.asarray(bilinear_sample(images, rows, columns)), images)
+    half_down = np.asarray(bilinear_sample(images, rows + 0.5, columns))
+    np.testing.assert_allclose(half_down[:, :3], (images[:, :3] + images[:, 1:]) / 2)
+    # Below the last row, half the weight falls outside the image, where it reads 0.
+    np.testing.assert_allclose(half_down[:, 3], images[:, 3] / 2)
+    np.testing.assert_allclose(np.asarray(bilinear_sample(images, rows, columns - 9)), 0)
+
+
+def test_elastic_distortion_bends_strokes_smoothly_and_is_off_at_inference():
+    from digits.augment import ELASTIC_PIXELS, RandomElastic
+
+    images = np.zeros((64, 28, 28, 1), dtype=np.float32)
+    images[:, 6:22, 13:15] = 1.0
+    warped = np.asarray(RandomElastic(0.5, seed=3)(images, training=True))
+    changed = np.abs(warped - images).reshape(64, -1).max(axis=1) > 1e-4
+    # About half the images are warped (rate 0.5), the rest left exactly as they were.
+    assert 16 <= changed.sum() <= 48
+    np.testing.assert_array_equal(warped[~changed], images[~changed])
+    # A warp squeezes some strokes and stretches others, but on the whole keeps the ink.
+    ink = warped.reshape(64, -1).sum(axis=1)[changed]
+    assert abs(np.median(ink) - 32) < 6 and np.all(ink > 12)
+    assert warped.min() >= 0 and warped.max() <= 1
+    np.testing.assert_array_equal(np.asarray(RandomElastic(0.5)(images, training=False)), images)
+
+    # On a ramp whose value is the row number, the warped value reads the vertical displacement.
+    rows = np.broadcast_to(np.arange(28, dtype=np.float32).reshape(1, 28, 1, 1), (32, 28, 28, 1))
+    moved = np.asarray(RandomElastic(1.0, seed=5)(rows, training=True))[:, 6:22, 6:22, 0] - rows[:, 6:22, 6:22, 0]
+    # Displacements of about ELASTIC_PIXELS, and neighbours move together (white noise would
+    # differ from pixel to pixel by more than its own spread).
+    assert 0.5 * ELASTIC_PIXELS < moved.std() < 1.5 * ELASTIC_PIXELS
+    assert np.diff(moved, axis=1).std() < 0.4 * moved.std() and np.diff(moved, axis=2).std() < 0.4 * moved.std()

@@ -56,7 +56,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         arch=arguments.arch, epochs=arguments.epochs, batch_size=arguments.batch_size,
         learning_rate=arguments.learning_rate, seed=arguments.seed,
         validation_split=arguments.validation_split, out=arguments.out,
-        augment=arguments.augment, ink_augment=arguments.ink_augment,
+        augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
     )
     from digits.training import train
 
@@ -219,6 +219,8 @@ def parser() -> argparse.ArgumentParser:
                        help="strength of random shifts, rotations and zoom, 0 to 1 (default: the preset's)")
     train.add_argument("--ink-augment", type=float,
                        help="chance of thicker strokes, blur and fainter ink, each (default: the preset's)")
+    train.add_argument("--elastic", type=float,
+                       help="chance of an elastic distortion of the strokes, per image (default: the preset's)")
     train.add_argument("--validation-split", type=float,
                        help="fraction of the training set held out for validation (default: 0.1)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")

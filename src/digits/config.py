@@ -28,6 +28,8 @@ class TrainConfig:
     augment: float = 0.0
     # Chance, for each of thicker strokes, blur and fainter ink, per image.
     ink_augment: float = 0.0
+    # Chance of an elastic distortion (a smooth random warp of the strokes), per image.
+    elastic: float = 0.0
     # Exponential moving average of the weights, evaluated and saved instead of the raw weights.
     ema_momentum: float = 0.0
     seed: int = 0

@@ -57,8 +57,9 @@ def split(images: np.ndarray, labels: np.ndarray, fraction: float):
 def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
     """The model as it is trained: behind the augmentation layers if any, with the recipe's optimizer and loss."""
     trainer = model
-    if config.augment > 0 or config.ink_augment > 0:
-        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augmenter(config.augment, config.ink_augment), model],
+    if config.augment > 0 or config.ink_augment > 0 or config.elastic > 0:
+        stages = augmenter(config.augment, config.ink_augment, config.elastic)
+        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), stages, model],
                                    name="trainer")
     optimizer = keras.optimizers.Adam(
         learning_rate=learning_rate(config, steps_per_epoch), beta_1=config.beta_1, beta_2=config.beta_2,
