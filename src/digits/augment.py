@@ -19,7 +19,7 @@ ZOOM = 0.1
 SHIFT = 0.1
 # Elastic distortion: displacement of typical size (standard deviation) ELASTIC_PIXELS,
 # smoothed by a Gaussian of ELASTIC_SMOOTHNESS pixels so that neighbours move together.
-ELASTIC_PIXELS = 1.5
+ELASTIC_PIXELS = 1.0
 ELASTIC_SMOOTHNESS = 4.0
 
 
