@@ -65,8 +65,13 @@ def candidates_of(paths: list[str], cards: list[dict]) -> dict[str, list[int]]:
 
 
 def recipe_key(card: dict) -> tuple:
-    """What makes two runs twins: the whole recipe but the validation split and output path."""
-    return tuple(sorted((key, value) for key, value in card["config"].items() if key not in ("validation_split", "out")))
+    """What makes two runs twins: the whole recipe but the validation split and output path.
+
+    The card's config is read through ``TrainConfig``, so a setting added after a run was
+    made counts at its default, as it was for that run.
+    """
+    recipe = TrainConfig(**card["config"]).__dict__
+    return tuple(sorted((key, value) for key, value in recipe.items() if key not in ("validation_split", "out")))
 
 
 def load_runs(paths: list[str]) -> list[tuple[keras.Model, dict]]:

@@ -44,3 +44,7 @@ def test_twins_share_the_recipe_but_not_the_split_or_path():
     other_seed = {"config": {"arch": "best", "seed": 2, "validation_split": 0.0, "out": "runs/best-all-s2.keras"}}
     assert ship_model.recipe_key(held_out) == ship_model.recipe_key(refit)
     assert ship_model.recipe_key(held_out) != ship_model.recipe_key(other_seed)
+    # A run carded before a setting existed matches one carded with that setting at its default.
+    newer = {"config": refit["config"] | {"elastic": 0.0}}
+    assert ship_model.recipe_key(held_out) == ship_model.recipe_key(newer)
+    assert ship_model.recipe_key(held_out) != ship_model.recipe_key({"config": newer["config"] | {"elastic": 0.5}})
