@@ -61,9 +61,25 @@ def write_card(model_path: str | os.PathLike, card: dict) -> Path:
     return path
 
 
+class CardError(ValueError):
+    """A card file that exists but cannot be read as a card (truncated, not JSON, not an object)."""
+
+
 def read_card(model_path: str | os.PathLike) -> dict:
-    """The model's card, or ``{}`` when it has none (a model saved by other code)."""
+    """The model's card, or ``{}`` when it has none (a model saved by other code).
+
+    Raises:
+        CardError: the card file exists but is not a JSON object; the message names the file.
+    """
     path = card_path(model_path)
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CardError(f"model card {path}: not valid JSON ({error}); restore it, or delete it to use the model "
+                        f"without a card") from None
+    if not isinstance(card, dict):
+        raise CardError(f"model card {path}: holds a JSON {type(card).__name__}, expected an object; restore it, "
+                        f"or delete it to use the model without a card")
+    return card

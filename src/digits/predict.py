@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digits.card import read_card
+from digits.card import CardError, read_card
 from digits.preprocess import NoDigitError, to_model_input
 
 MODELS_DIR = Path(__file__).parent / "models"
@@ -67,12 +67,17 @@ class OnnxRecogniser(Recogniser):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        model_input = self.session.get_inputs()[0]
-        self.input_name = model_input.name
-        self.input_shape = tuple(int(size) for size in model_input.shape[1:])
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            model_input = self.session.get_inputs()[0]
+            self.input_name = model_input.name
+            self.input_shape = tuple(int(size) for size in model_input.shape[1:])
+        # ONNX Runtime raises its own exception types (corrupt protobuf, bad graph), none a ValueError.
+        except Exception as error:
+            raise ValueError(f"model {path}: ONNX Runtime cannot load it ({first_line_of(error)}); "
+                             f"export it again with `digits export`") from None
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]
@@ -119,14 +124,42 @@ def load_recogniser(path: str | os.PathLike | None = None) -> Recogniser:
     if not path.exists():
         raise FileNotFoundError(f"model {path}: no such file (train one with `digits train`, or omit --model)")
     if path.suffix == ".onnx":
-        return OnnxRecogniser(path)
+        return check(OnnxRecogniser(path))
     if path.suffix in KERAS_SUFFIXES:
         try:
-            return KerasRecogniser(path)
+            return check(KerasRecogniser(path))
+        except CardError:
+            raise
         except (ValueError, OSError, TypeError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ValueError(f"model {path}: cannot load it with Keras ({first_line})") from None
+            if str(error).startswith(f"model {path}:"):
+                raise
+            raise ValueError(f"model {path}: cannot load it with Keras ({first_line_of(error)})") from None
     raise ValueError(f"model {path}: unknown format {path.suffix!r}, expected .onnx, .keras or .h5")
+
+
+def check(recogniser: Recogniser) -> Recogniser:
+    """Run one blank 28×28 image through the model; raise ``ValueError`` naming the file unless 10 finite numbers come back.
+
+    A model that cannot answer is refused when it is loaded, not on every image after.
+    """
+    path = recogniser.path
+    if int(np.prod(recogniser.input_shape)) != 28 * 28:
+        raise ValueError(f"model {path}: takes inputs of shape {recogniser.input_shape}, expected a 28×28 image")
+    try:
+        outputs = np.asarray(recogniser.run(np.zeros((1, *recogniser.input_shape), dtype=np.float32)))
+    except Exception as error:  # the runtime's own types, as at load time
+        raise ValueError(f"model {path}: fails on a blank 28×28 image ({first_line_of(error)})") from None
+    if outputs.size != 10:
+        raise ValueError(f"model {path}: gives {outputs.size} outputs per image (shape {outputs.shape}), "
+                         f"expected 10, one per digit")
+    if not np.isfinite(outputs).all():
+        raise ValueError(f"model {path}: gives non-finite outputs (NaN or infinity) for a blank image")
+    return recogniser
+
+
+def first_line_of(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 @dataclass
@@ -241,6 +274,10 @@ def recognise_numbers(images: Iterable, recogniser: Recogniser | None = None) ->
 
 
 def fill(prediction: Prediction, probabilities: Sequence[float]) -> None:
+    if not np.isfinite(probabilities).all():
+        # NaN is not JSON, and "9 (nan%)" is no answer: the image gets an error row instead.
+        prediction.error = "the model gave non-finite outputs (NaN or infinity) for this image; check the model file"
+        return
     digit = int(np.argmax(probabilities))
     prediction.digit = digit
     prediction.confidence = round(float(probabilities[digit]), 6)
