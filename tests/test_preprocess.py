@@ -6,7 +6,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from conftest import SAMPLES, draw_digit
-from digits.preprocess import NoDigitError, read_image, scale_mnist, to_model_input
+from digits.preprocess import ImageTooLargeError, NoDigitError, NotAnImageError, read_image, scale_mnist, to_model_input
 
 
 def encoded(image: Image.Image, format: str, **options) -> bytes:
@@ -197,3 +197,71 @@ def test_a_solid_blob_is_not_a_digit():
     ImageDraw.Draw(page).rectangle([100, 100, 200, 190], fill=0)
     with pytest.raises(NoDigitError, match="blob"):
         to_model_input(page)
+
+
+# A minimal Encapsulated PostScript file: Pillow would hand it to Ghostscript.
+EPS = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n"
+       b"newpath 4 4 moveto 24 24 lineto 4 setlinewidth stroke showpage\n%%EOF\n")
+
+
+@pytest.mark.parametrize("data", [EPS, encoded(Image.new("F", (28, 28)), "SPIDER"), encoded(Image.new("L", (28, 28)), "ICO"),
+                                  encoded(Image.new("RGB", (28, 28)), "PPM")], ids=["eps", "spider", "ico", "ppm"])
+def test_only_the_six_promised_formats_are_opened(tmp_path, data, monkeypatch):
+    import subprocess
+
+    def no_ghostscript(*args, **kwargs):
+        raise AssertionError("Ghostscript was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_ghostscript)
+    monkeypatch.setattr(subprocess, "check_call", no_ghostscript)
+    path = tmp_path / "innocent.png"
+    path.write_bytes(data)
+    for source in (path, data):
+        with pytest.raises(NotAnImageError, match="not an image"):
+            read_image(source)
+
+
+@pytest.mark.parametrize("format", ["PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"])
+def test_every_promised_format_is_read(format):
+    assert read_image(encoded(Image.new("RGB", (30, 20), (200, 10, 10)), format)).size == (30, 20)
+
+
+def test_a_small_file_declaring_huge_dimensions_is_refused_before_decoding():
+    data = encoded(Image.new("1", (12000, 12000)), "PNG")
+    assert len(data) < 40_000
+    with pytest.raises(ImageTooLargeError, match="12000x12000 is over the limit of 40,000,000 pixels") as raised:
+        read_image(data)
+    assert "\n" not in str(raised.value)
+    assert read_image(encoded(Image.new("L", (300, 200)), "PNG"), max_pixels=None).size == (300, 200)
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_size():
+    from digits.preprocess import JPEG_DRAFT_PIXELS
+
+    image = read_image(encoded(Image.new("L", (8000, 6000), 200), "JPEG"))
+    assert image.width * image.height >= JPEG_DRAFT_PIXELS and image.size == (4000, 3000)
+
+
+@pytest.mark.parametrize("error", [TypeError("bad tile"), AttributeError("no attribute"), IndexError("out of range"),
+                                   MemoryError(), KeyError(7)])
+def test_any_decoder_failure_is_a_one_line_value_error(monkeypatch, error):
+    from PIL import ImageFile
+
+    def broken_load(self):
+        raise error
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", broken_load)
+    with pytest.raises(ValueError, match="cannot decode image") as raised:
+        read_image(encoded(Image.new("L", (28, 28)), "TIFF"))
+    assert "\n" not in str(raised.value)
+
+
+def test_pipes_and_devices_are_refused_without_being_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "waiting.png"
+    os.mkfifo(fifo)
+    # Opening the FIFO would block this test for ever; it must be refused from its stat.
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(ValueError, match="not a regular file"):
+            read_image(path)

@@ -30,42 +30,85 @@ SOLID_FRACTION = 0.92
 
 
 class NotAnImageError(ValueError):
-    """The data is not in any image format Pillow reads."""
+    """The data is not a PNG, JPEG, BMP, GIF, WebP or TIFF image."""
 
 
 class ImageTooLargeError(ValueError):
     """The image has more pixels than allowed (a guard against decompression bombs)."""
 
 
-def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = None) -> Image.Image:
+# The formats `digits` promises. Pillow knows about 40 by their content; the others are
+# refused unread (EPS would run Ghostscript, and rarely used decoders are fuzzing targets).
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF")
+# Largest image decoded unless the caller says otherwise: a large phone photo, ~120 MB as RGB.
+MAX_PIXELS = 40_000_000
+# A JPEG over this many pixels is decoded at 1/2, 1/4 or 1/8 scale (its DCT gives that for
+# free), as small as keeps at least this many: a digit needs far fewer pixels than a 48 MP photo.
+JPEG_DRAFT_PIXELS = 4_000_000
+
+
+def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = MAX_PIXELS) -> Image.Image:
     """Decode a PNG, JPEG, BMP, GIF, WebP or TIFF file (path or bytes) with Pillow.
 
-    ``max_pixels`` refuses larger images before their pixels are decoded.
+    ``max_pixels`` refuses larger images before their pixels are decoded (``None``: only
+    Pillow's own decompression-bomb limit). Only regular files are opened: a pipe, socket
+    or device is refused without being opened.
 
     Raises:
         FileNotFoundError: no such file.
-        NotAnImageError: the data is in no format Pillow reads.
+        NotAnImageError: the data is not in one of the six formats, whatever its name says.
         ImageTooLargeError: more than ``max_pixels`` pixels.
-        ValueError: a known format that fails to decode (truncated, corrupt).
+        ValueError: a folder or special file; or a known format that fails to decode
+            (truncated, corrupt, or anything else the decoder trips on).
     """
+    import stat
+    import warnings
+
     name = "image data" if isinstance(source, bytes) else str(source)
-    stream = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
-    try:
-        image = Image.open(stream)
-        if max_pixels is not None and image.width * image.height > max_pixels:
-            raise ImageTooLargeError(
-                f"{name}: {image.width}x{image.height} is over the limit of {max_pixels:,} pixels; send a smaller image")
-        image.load()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"{name}: is a folder, not an image file") from None
-    except UnidentifiedImageError:
-        raise NotAnImageError(f"{name}: not an image Pillow can read (PNG, JPEG, BMP, GIF, WebP, TIFF)") from None
-    except Image.DecompressionBombError as error:
-        raise ImageTooLargeError(f"{name}: {error}") from None
-    except (OSError, SyntaxError) as error:
-        raise ValueError(f"{name}: cannot decode image ({error})") from None
+    if isinstance(source, bytes):
+        stream = io.BytesIO(source)
+    else:
+        try:
+            mode = os.stat(source).st_mode
+            if stat.S_ISDIR(mode):
+                raise ValueError(f"{name}: is a folder, not an image file")
+            # Opening a FIFO would wait for a writer for ever, and a device may never end.
+            if not stat.S_ISREG(mode):
+                raise ValueError(f"{name}: not a regular file (a pipe, socket or device); give an image file")
+            descriptor = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{name}: no such file") from None
+        stream = os.fdopen(descriptor, "rb")
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # replaced since the check above
+            stream.close()
+            raise ValueError(f"{name}: not a regular file (a pipe, socket or device); give an image file")
+    with stream, warnings.catch_warnings():
+        # Our own limit (max_pixels) speaks for over-large images; Pillow's warning would be a second, multi-line one.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream, formats=IMAGE_FORMATS)
+            if image.format in ("JPEG", "MPO") and image.width * image.height > JPEG_DRAFT_PIXELS:
+                scale = next(scale for scale in (8, 4, 2, 1)
+                             if (image.width // scale) * (image.height // scale) >= JPEG_DRAFT_PIXELS or scale == 1)
+                image.draft(None, (image.width // scale, image.height // scale))
+            if max_pixels is not None and image.width * image.height > max_pixels:
+                raise ImageTooLargeError(f"{name}: {image.width}x{image.height} is over the limit of "
+                                         f"{max_pixels:,} pixels; send a smaller image")
+            image.load()
+        except (ImageTooLargeError, FileNotFoundError):
+            raise
+        except UnidentifiedImageError:
+            raise NotAnImageError(f"{name}: not an image in a format digits reads "
+                                  f"(PNG, JPEG, BMP, GIF, WebP, TIFF)") from None
+        except Image.DecompressionBombError as error:
+            raise ImageTooLargeError(f"{name}: {error}") from None
+        except MemoryError:
+            raise ValueError(f"{name}: cannot decode image (out of memory)") from None
+        except Exception as error:
+            # Fuzzed files make Pillow's decoders raise OSError, SyntaxError, but also TypeError,
+            # IndexError, struct.error...: every one of them means "this file is broken".
+            detail = " ".join(str(error).split()) or type(error).__name__
+            raise ValueError(f"{name}: cannot decode image ({detail})") from None
     return image
 
 
