@@ -41,7 +41,7 @@ def test_health_summarises_the_model_card(server):
 
 
 def test_a_shipped_model_is_served_by_name():
-    with TestClient(create_app(ServeConfig(model="accurate"))) as client:
+    with TestClient(create_app(ServeConfig(model="accurate")), base_url="http://localhost") as client:
         model = client.get("/api/health").json()["model"]
         card = read_card(MODELS_DIR / "accurate.keras")
         assert model["path"] == "accurate.onnx" and model["arch"] == "+".join(sorted({member["arch"] for member in card["members"]}))
@@ -118,7 +118,7 @@ def test_one_log_line_per_request(server):
 
 
 def test_in_process_client_with_another_model(tiny_onnx_model):
-    client = TestClient(create_app(ServeConfig(), recogniser=load_recogniser(tiny_onnx_model)))
+    client = TestClient(create_app(ServeConfig(), recogniser=load_recogniser(tiny_onnx_model)), base_url="http://localhost")
     body = client.post("/api/predict", files={"image": ("five.png", (SAMPLES / "five-28x28.png").read_bytes())}).json()
     assert len(body["probabilities"]) == 10 and body["path"] == "five.png"
     assert client.get("/api/health").json()["model"]["path"] == "tiny.onnx"

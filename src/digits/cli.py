@@ -175,8 +175,9 @@ def command_report(arguments: argparse.Namespace) -> int:
 def command_serve(arguments: argparse.Namespace) -> int:
     from digits.server import ServeConfig, serve
 
-    serve(ServeConfig(host=arguments.host, port=arguments.port, model=arguments.model or "",
-                      max_bytes=arguments.max_bytes, max_pixels=arguments.max_pixels))
+    fields = {name: getattr(arguments, name) for name in ServeConfig.__dataclass_fields__}
+    serve(ServeConfig(**{**fields, "model": arguments.model or "", "allowed_hosts": tuple(arguments.allowed_hosts),
+                         "allowed_origins": tuple(arguments.allowed_origins)}))
     return 0
 
 
@@ -265,9 +266,27 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     model_flag(serve)
     serve.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
-                       help="largest upload in bytes (default: 5 MB)")
-    serve.add_argument("--max-pixels", type=int, default=40_000_000,
-                       help="largest decoded image in pixels (default: 40 million)")
+                       help="largest request body in bytes, refused from its Content-Length or while it "
+                            "arrives (default: 5 MB)")
+    serve.add_argument("--max-pixels", type=int, default=16_000_000,
+                       help="largest image in pixels, refused before decoding (default: 16 million)")
+    serve.add_argument("--workers", type=int, default=2,
+                       help="images decoded and recognised at once (default: 2)")
+    serve.add_argument("--max-in-flight", type=int, default=64,
+                       help="requests admitted at once, uploads still arriving included; more are answered "
+                            "503 (default: 64)")
+    serve.add_argument("--header-timeout", type=float, default=10.0,
+                       help="seconds for a request's line and headers (default: 10)")
+    serve.add_argument("--body-timeout", type=float, default=30.0,
+                       help="seconds for a request's whole body, answered 408 after (default: 30)")
+    serve.add_argument("--idle-timeout", type=float, default=5.0,
+                       help="seconds a connection may stay open sending nothing (default: 5)")
+    serve.add_argument("--allowed-hosts", nargs="+", default=[], metavar="HOST",
+                       help="Host names served besides 127.0.0.1, localhost, [::1] and --host; '*' for any "
+                            "(default: none)")
+    serve.add_argument("--allowed-origins", nargs="+", default=[], metavar="ORIGIN",
+                       help="origins (http://name:port) whose pages may call the API besides its own; '*' for "
+                            "any (default: none)")
     return main
 
 
