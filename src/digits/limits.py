@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 # Methods a browser sends cross-origin without asking first, that change or cost something.
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Seconds a refused upload may go on arriving (and be dropped) after its answer, so the client reads it.
+LINGER_SECONDS = 2.0
 
 
 class Refused(Exception):
@@ -189,6 +191,38 @@ def preflight_headers(cors_headers: dict[str, str], headers: Headers) -> dict[st
             "access-control-max-age": "600"}
 
 
+class LingeringTransport:
+    """A transport whose ``close`` waits, while the client is still sending a refused body, for it to stop.
+
+    Closing a socket with unread data makes the kernel send a reset, which destroys the answer
+    not yet read: a client uploading 200 MB would see "connection reset" instead of our 413.
+    So, as nginx does, the answer is sent, the sending side shut, and what still arrives is
+    read and dropped for at most ``LINGER_SECONDS`` before the connection is closed.
+    """
+
+    def __init__(self, transport: asyncio.Transport, protocol: H11Protocol):
+        self.transport = transport
+        self.protocol = protocol
+        self.lingering = False
+
+    def __getattr__(self, name: str):
+        return getattr(self.transport, name)
+
+    def is_closing(self) -> bool:
+        return self.lingering or self.transport.is_closing()
+
+    def close(self) -> None:
+        if self.lingering or self.transport.is_closing():
+            return
+        if self.protocol.conn.their_state is not h11.SEND_BODY or not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.lingering = True
+        self.transport.write_eof()
+        self.transport.resume_reading()
+        self.protocol.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
 def deadline_protocol(header_timeout: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol, closing connections that are bare or stall in their request headers."""
 
@@ -196,7 +230,7 @@ def deadline_protocol(header_timeout: float) -> type[H11Protocol]:
         header_deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            super().connection_made(LingeringTransport(transport, self))
             # uvicorn arms its idle timer only after an answer; arm it for the first request too.
             self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive,
                                                                 self.timeout_keep_alive_handler)
@@ -215,6 +249,11 @@ def deadline_protocol(header_timeout: float) -> type[H11Protocol]:
             # Still waiting for (the rest of) a request's headers: nothing to answer, so just close.
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
                 self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            if self.transport.is_closing():  # the rest of a refused body: dropped unparsed
+                return
+            super().data_received(data)
 
         def handle_events(self) -> None:
             super().handle_events()
