@@ -109,3 +109,81 @@ def test_evaluate_and_predict_take_a_model_saved_by_the_tutorials_code(capsys, m
     assert code == 0 and result["samples"] == 10000 and 0 <= result["accuracy"] <= 1
     code, out, _ = run(capsys, "predict", "--json", "--model", str(path), str(SAMPLES / "five-28x28.png"))
     assert code == 0 and len(json.loads(out)["probabilities"]) == 10
+
+
+def test_predict_text_errors_go_to_stderr_and_names_stay_on_one_line(capsys, tmp_path):
+    import shutil
+
+    odd = tmp_path / "two\nlines.png"
+    shutil.copy(SAMPLES / "five-28x28.png", odd)
+    bad = tmp_path / "bad\x1b[2J.png"
+    bad.write_text("hello")
+    code, out, err = run(capsys, "predict", str(odd), str(bad))
+    assert code == 1
+    assert out.splitlines() == [out.rstrip("\n")] and out.startswith(str(tmp_path / "two\\nlines.png: 5 ("))
+    assert err.count("\n") == 1 and "\x1b" not in err and "bad\\x1b[2J.png" in err and "not an image" in err
+
+
+def test_predict_an_empty_folder_or_unmatched_glob_is_an_error(capsys, tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(capsys, "predict", str(tmp_path / "empty"), str(tmp_path / "*.jpg"))
+    assert code == 1 and out == ""
+    assert "no PNG, JPEG, BMP, GIF, WebP or TIFF files in this folder" in err
+    assert "no file matches this pattern" in err and err.count("\n") == 2
+
+
+def test_predict_hostile_files_among_good_ones_are_error_rows(capsys, tmp_path):
+    import io
+
+    spider = io.BytesIO()
+    Image.new("F", (28, 28)).save(spider, format="SPIDER")
+    (tmp_path / "spider.png").write_bytes(spider.getvalue())
+    (tmp_path / "fuzzed.tif").write_bytes(tiff_with_rational_strip_offsets())
+    (tmp_path / "huge.png").write_bytes(encoded_png(Image.new("1", (12000, 12000))))
+    good = [str(SAMPLES / "five-28x28.png"), str(SAMPLES / "seven-canvas.png")]
+    code, out, err = run(capsys, "predict", "--json", good[0], str(tmp_path / "spider.png"),
+                         str(tmp_path / "fuzzed.tif"), str(tmp_path / "huge.png"), good[1])
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and len(records) == 5
+    assert records[0]["digit"] == 5 and records[4]["digit"] == 7
+    assert "not an image" in records[1]["error"] and "error" in records[2]
+    assert "over the limit of 40,000,000 pixels" in records[3]["error"]
+
+
+def tiff_with_rational_strip_offsets():
+    """A TIFF whose StripOffsets tag claims the RATIONAL type: Pillow's decoder raises TypeError on it."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    directory = struct.unpack("<I", data[4:8])[0]
+    for entry in range(struct.unpack("<H", data[directory:directory + 2])[0]):
+        start = directory + 2 + 12 * entry
+        if struct.unpack("<H", data[start:start + 2])[0] == 273:
+            data[start + 2:start + 4] = struct.pack("<H", 5)
+    return bytes(data)
+
+
+def encoded_png(image):
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_data_json_is_only_json_while_fetching(capsys, monkeypatch, tmp_path, tiny_arrays):
+    from digits import data
+    from test_data import small_expected
+
+    def noisy_source():
+        print("Downloading data from https://storage.googleapis.com/... 11490434/11490434")
+        return tiny_arrays
+
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "EXPECTED", small_expected(tiny_arrays))
+    monkeypatch.setattr(data, "sources", lambda: [("noisy source", noisy_source)])
+    code, out, err = run(capsys, "data", "--json")
+    assert code == 0 and json.loads(out)["train"]["images"] == 300 and "Downloading" in err

@@ -2,6 +2,10 @@
 
 Memory stays bounded whatever the number of files: paths are read lazily and handled
 ``chunk_size`` at a time, so only one chunk of images is ever held.
+
+One file never costs the others: whatever decoding one file raises becomes that file's
+error row, and a worker process that dies (killed, out of memory) is replaced; the files
+it held are decoded again one at a time, so at most the file that killed it is lost.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ import csv
 import glob
 import io
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 
@@ -21,24 +27,42 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 GLOB_CHARACTERS = set("*?[")
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
+# Files handed to a worker process at a time.
+GROUP_SIZE = 16
+
+Prepared = tuple  # (model input or None, no-digit reason or None, error or None), as predict.prepare gives
+
+
+class Unmatched(str):
+    """An input that names no image file (an empty folder, a glob that matches nothing); ``error`` says why."""
+
+    def __new__(cls, item: str, error: str = "") -> "Unmatched":
+        unmatched = super().__new__(cls, item)
+        unmatched.error = error
+        return unmatched
 
 
 def expand(inputs: Iterable[str]) -> Iterator[str]:
     """Yield image paths: files as given, folders walked (sorted, images only), globs expanded.
 
-    A path that names nothing is yielded as is, so that it is reported as an error.
+    A path that names nothing is yielded as is, so that it is reported as an error; a
+    folder with no image files or a glob that matches no file is yielded as ``Unmatched``.
     """
     for item in inputs:
         path = Path(item)
         if path.is_dir():
+            found = False
             for folder, subfolders, files in os.walk(path):
                 subfolders.sort()
                 for name in sorted(files):
                     if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                        found = True
                         yield os.path.join(folder, name)
+            if not found:
+                yield Unmatched(item, f"{item}: no PNG, JPEG, BMP, GIF, WebP or TIFF files in this folder")
         elif not path.exists() and GLOB_CHARACTERS & set(item):
-            matches = sorted(glob.iglob(item, recursive=True))
-            yield from (match for match in matches if Path(match).is_file()) if matches else [item]
+            matches = [match for match in sorted(glob.iglob(item, recursive=True)) if not Path(match).is_dir()]
+            yield from matches or [Unmatched(item, f"{item}: no file matches this pattern")]
         else:
             yield item
 
@@ -49,16 +73,78 @@ def chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
+def guarded(function: Callable[[str], Prepared], path: str) -> Prepared:
+    """``function(path)``, with any exception turned into this file's error."""
+    if isinstance(path, Unmatched):
+        return None, None, path.error
+    try:
+        return function(path)
+    except Exception as error:  # a decoder bug on one file must not end the batch
+        return None, None, f"{path}: cannot read it ({type(error).__name__}: {' '.join(str(error).split())})"
+
+
+def guarded_group(function: Callable[[str], Prepared], paths: list[str]) -> list[Prepared]:
+    return [guarded(function, path) for path in paths]
+
+
+def worker_died(path: str) -> Prepared:
+    return None, None, f"{path}: the process decoding it died (killed, or out of memory); the other files are kept"
+
+
+def prepare_one_by_one(paths: list[str], function: Callable[[str], Prepared]) -> list[Prepared]:
+    """Decode ``paths`` in a single worker process, in order; when it dies, the file it held is lost, no other.
+
+    One worker runs the files in turn, so the first unanswered file when it dies is the
+    one that killed it; a fresh worker takes the rest.
+    """
+    answers: list[Prepared] = []
+    while len(answers) < len(paths):
+        remaining = paths[len(answers):]
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            futures = [pool.submit(guarded, function, path) for path in remaining]
+            for path, future in zip(remaining, futures):
+                try:
+                    answers.append(future.result())
+                except BrokenProcessPool:
+                    answers.append(worker_died(path))
+                    break
+    return answers
+
+
+def prepare_on_pool(pool: ProcessPoolExecutor, paths: list[str],
+                    function: Callable[[str], Prepared]) -> tuple[list[Prepared], bool]:
+    """Decode ``paths`` on ``pool``, ``GROUP_SIZE`` per task; (answers in order, whether the pool broke).
+
+    If a worker dies, every answer already given is kept and the unanswered files are
+    decoded again by ``prepare_one_by_one``.
+    """
+    groups = [paths[start:start + GROUP_SIZE] for start in range(0, len(paths), GROUP_SIZE)]
+    futures = [pool.submit(guarded_group, function, group) for group in groups]
+    answers: list[Prepared | None] = []
+    for group, future in zip(groups, futures):
+        try:
+            answers.extend(future.result())
+        except BrokenProcessPool:
+            answers.extend([None] * len(group))
+    unanswered = [index for index, answer in enumerate(answers) if answer is None]
+    if unanswered:
+        for index, answer in zip(unanswered, prepare_one_by_one([paths[index] for index in unanswered], function)):
+            answers[index] = answer
+    return answers, bool(unanswered)
+
+
 def recognise_paths(paths: Iterable[str], recogniser: Recogniser, workers: int | None = None,
-                    chunk_size: int = 256, number: bool = False) -> Iterator[Prediction]:
+                    chunk_size: int = 256, number: bool = False,
+                    prepare: Callable[[str], Prepared] = prepare) -> Iterator[Prediction]:
     """Stream one ``Prediction`` per path, in input order, decoding on ``workers`` processes.
 
     ``workers`` defaults to the number of cores; 1 decodes in this process. ``number``
-    reads whole numbers instead of single digits (one file at a time).
+    reads whole numbers instead of single digits (one file at a time). ``prepare`` turns
+    one path into ``(model input, no-digit reason, error)``; it runs in the worker processes.
+    A file that fails in any way is an error row; the others are answered.
     """
     if number:
-        for chunk in chunks(paths, chunk_size):
-            yield from recognise_numbers(chunk, recogniser)
+        yield from read_numbers(paths, recogniser)
         return
     workers = workers or os.cpu_count() or 1
     pool = None
@@ -66,11 +152,43 @@ def recognise_paths(paths: Iterable[str], recogniser: Recogniser, workers: int |
         for chunk in chunks(paths, chunk_size):
             if pool is None and workers > 1 and len(chunk) >= PARALLEL_THRESHOLD:
                 pool = ProcessPoolExecutor(max_workers=workers)
-            prepared = list(pool.map(prepare, chunk, chunksize=16)) if pool else [prepare(path) for path in chunk]
+            if pool is None:
+                prepared = guarded_group(prepare, chunk)
+            else:
+                prepared, broken = prepare_on_pool(pool, chunk, prepare)
+                if broken:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
             yield from predictions_for(chunk, prepared, recogniser)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def read_numbers(paths: Iterable[str], recogniser: Recogniser) -> Iterator[Prediction]:
+    """``recognise_numbers`` file by file, with any failure turned into that file's error row."""
+    for path in paths:
+        if isinstance(path, Unmatched):
+            yield Prediction(path=path, error=path.error)
+            continue
+        try:
+            yield from recognise_numbers([path], recogniser)
+        except Exception as error:  # a bug on one file must not end the batch
+            yield Prediction(path=path, error=f"{path}: cannot read it ({type(error).__name__}: "
+                                              f"{' '.join(str(error).split())})")
+
+
+# Characters that would break a line of output in two or garble a terminal: C0 and C1
+# controls, Unicode line separators, and lone surrogates (undecodable bytes of a file name).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and undecodable bytes escaped (``\\n``, ``\\x1b``, ``\\udcff``).
+
+    A file name may hold a newline; escaped, one file's answer stays one line.
+    """
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 CSV_COLUMNS = ["path", "digit", "number", "confidence", "low_confidence", *[f"p{digit}" for digit in range(10)],
@@ -82,6 +200,7 @@ def csv_header() -> str:
 
 
 def csv_line(prediction: Prediction) -> str:
+    """One CSV row; control characters in the path or messages are escaped, so a row is one line."""
     record = {"path": prediction.path, "digit": prediction.digit, "number": prediction.number,
               "confidence": prediction.confidence, "reason": prediction.reason, "error": prediction.error,
               "low_confidence": prediction.low_confidence if prediction.confidence is not None else None}
@@ -92,5 +211,6 @@ def csv_line(prediction: Prediction) -> str:
 def csv_row(record: dict) -> str:
     buffer = io.StringIO()
     csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n").writerow(
-        {key: "" if value is None else value for key, value in record.items()})
+        {key: "" if value is None else printable(value) if isinstance(value, str) else value
+         for key, value in record.items()})
     return buffer.getvalue().rstrip("\n")

@@ -16,9 +16,13 @@ EXIT_INTERRUPTED = 130
 
 
 def command_data(arguments: argparse.Namespace) -> int:
+    import contextlib
+
     from digits.data import summary
 
-    info = summary()
+    # Whatever a source prints while fetching (Keras's download progress) must not mix with the JSON.
+    with contextlib.redirect_stdout(sys.stderr) if arguments.json else contextlib.nullcontext():
+        info = summary()
     if arguments.json:
         print(json.dumps(info))
         return 0
@@ -94,7 +98,7 @@ def command_evaluate(arguments: argparse.Namespace) -> int:
 
 
 class Progress:
-    """A one-line counter on stderr, redrawn in place; silent unless both streams are a terminal."""
+    """A one-line counter on stderr, redrawn in place; silent unless stderr is a terminal."""
 
     def __init__(self, enabled: bool):
         import time
@@ -105,7 +109,7 @@ class Progress:
         self.count = 0
 
     def clear(self) -> None:
-        if self.enabled:
+        if self.enabled and self.count >= 64:
             sys.stderr.write("\r\033[K")
 
     def advance(self) -> None:
@@ -117,26 +121,29 @@ class Progress:
 
 
 def command_predict(arguments: argparse.Namespace) -> int:
-    from digits.batch import csv_header, csv_line, expand, recognise_paths
+    from digits.batch import csv_header, csv_line, expand, printable, recognise_paths
     from digits.predict import load_recogniser
 
     recogniser = load_recogniser(arguments.model)
     output_format = "json" if arguments.json else arguments.format
-    progress = Progress(output_format == "text" and sys.stdout.isatty() and sys.stderr.isatty())
+    progress = Progress(sys.stderr.isatty())
     if output_format == "csv":
         print(csv_header())
     failed = False
     for prediction in recognise_paths(expand(arguments.images), recogniser, workers=arguments.workers,
                                       number=arguments.number):
         failed = failed or prediction.error is not None
+        stream = sys.stdout
         if output_format == "json":
             line = json.dumps(prediction.to_dict())
         elif output_format == "csv":
             line = csv_line(prediction)
         else:
-            line = prediction.describe(arguments.top)
+            # A newline in a file name must not split one answer into two lines.
+            line = printable(prediction.describe(arguments.top))
+            stream = sys.stderr if prediction.error is not None else sys.stdout
         progress.clear()
-        print(line, flush=progress.enabled)
+        print(line, file=stream, flush=progress.enabled)
         progress.advance()
     progress.clear()
     return EXIT_ERROR if failed else 0

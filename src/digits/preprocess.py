@@ -83,8 +83,9 @@ def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = MAX_P
             stream.close()
             raise ValueError(f"{name}: not a regular file (a pipe, socket or device); give an image file")
     with stream, warnings.catch_warnings():
-        # Our own limit (max_pixels) speaks for over-large images; Pillow's warning would be a second, multi-line one.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # Pillow warns about over-large images (max_pixels speaks for them) and damaged TIFF tags
+        # (the error, if any, says it): warnings would only add unasked lines to stderr.
+        warnings.simplefilter("ignore")
         try:
             image = Image.open(stream, formats=IMAGE_FORMATS)
             if image.format in ("JPEG", "MPO") and image.width * image.height > JPEG_DRAFT_PIXELS:
