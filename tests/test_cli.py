@@ -187,3 +187,35 @@ def test_data_json_is_only_json_while_fetching(capsys, monkeypatch, tmp_path, ti
     monkeypatch.setattr(data, "sources", lambda: [("noisy source", noisy_source)])
     code, out, err = run(capsys, "data", "--json")
     assert code == 0 and json.loads(out)["train"]["images"] == 300 and "Downloading" in err
+
+
+@pytest.mark.parametrize("flags", [["--epochs", "0"], ["--epochs", "-1"], ["--learning-rate", "nan"],
+                                   ["--learning-rate", "0"], ["--learning-rate", "-1"], ["--batch-size", "0"],
+                                   ["--out", "m.txt"]])
+def test_train_refuses_bad_settings_at_once(capsys, tmp_path, monkeypatch, flags):
+    import digits.training
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(digits.training, "load_mnist", lambda: pytest.fail("training started"))
+    (tmp_path / "m.keras").write_text("the previous model")
+    code, out, err = run(capsys, "train", "--preset", "fast", "--out", "m.keras", *flags)
+    assert code == 2 and out == "" and err.startswith("digits train: error: ") and err.count("\n") == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["m.keras"]
+    assert (tmp_path / "m.keras").read_text() == "the previous model"
+
+
+def test_train_a_nan_loss_is_one_line_and_exit_1(capsys, tmp_path, tiny_arrays, monkeypatch):
+    import digits.training
+
+    monkeypatch.setattr(digits.training, "load_mnist", lambda: tiny_arrays)
+    out_path = tmp_path / "cli.keras"
+    code, out, err = run(capsys, "train", "--preset", "fast", "--epochs", "2", "--batch-size", "32",
+                         "--learning-rate", "1e38", "--out", str(out_path), "--json")
+    assert code == 1 and out == "" and not out_path.exists()
+    assert err.startswith("digits: error: training stopped: the loss became nan") and err.count("\n") == 1
+
+
+def test_train_resume_and_restart_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["train", "--resume", "--restart"])
+    assert raised.value.code == 2 and "not allowed with" in capsys.readouterr().err

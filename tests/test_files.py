@@ -32,3 +32,24 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("DIGITS_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "digits"
+
+
+def test_a_lock_is_exclusive_names_its_holder_and_leaves_nothing(tmp_path):
+    from digits.files import LockedError, exclusive_lock
+
+    lock = tmp_path / "model.keras.lock"
+    with exclusive_lock(lock, "model.keras"):
+        assert lock.read_text() == f"{os.getpid()}\n"
+        with pytest.raises(LockedError, match=f"model.keras is in use by another run \\(pid {os.getpid()}"):
+            with exclusive_lock(lock, "model.keras"):
+                pass
+    assert not lock.exists()
+
+
+def test_a_lock_file_left_by_a_killed_run_does_not_block(tmp_path):
+    from digits.files import exclusive_lock
+
+    lock = tmp_path / "model.keras.lock"
+    lock.write_text("12345\n")  # what kill -9 leaves: the file, but no lock held
+    with exclusive_lock(lock, "model.keras"):
+        assert lock.read_text() == f"{os.getpid()}\n"

@@ -176,3 +176,122 @@ def test_elastic_distortion_bends_strokes_smoothly_and_is_off_at_inference():
     # differ from pixel to pixel by more than its own spread).
     assert 0.5 * ELASTIC_PIXELS < moved.std() < 1.5 * ELASTIC_PIXELS
     assert np.diff(moved, axis=1).std() < 0.4 * moved.std() and np.diff(moved, axis=2).std() < 0.4 * moved.std()
+
+
+@pytest.fixture(scope="module")
+def arrays_512():
+    """512 MNIST-shaped training images (noise over a faint per-class stripe) and 100 test images."""
+    generator = np.random.default_rng(5)
+    labels = (np.arange(612) % 10).astype(np.uint8)
+    images = generator.integers(0, 96, size=(612, 28, 28), dtype=np.uint8)
+    images[np.arange(612), 2 + 2 * labels] += 150
+    return (images[:512], labels[:512]), (images[512:], labels[512:])
+
+
+def test_a_resumed_run_matches_an_uninterrupted_one(tmp_path, arrays_512):
+    # Every stateful part of a recipe: augmentation generators, EMA, a schedule, label smoothing.
+    recipe = dict(epochs=2, batch_size=48, validation_split=0.25, augment=1.0, ink_augment=0.2, elastic=0.3,
+                  ema_momentum=0.9, label_smoothing=0.1, schedule="onecycle", warmup_fraction=0.3, seed=3)
+    whole = tiny_config(tmp_path / "whole", **recipe)
+    train(whole, data=arrays_512, verbose=0)
+    halves = tiny_config(tmp_path / "halves", **recipe)
+    with pytest.raises(KeyboardInterrupt):
+        train(halves, data=arrays_512, verbose=0, callbacks=[StopAfter(1)])
+    counter = CountEpochs()
+    card = train(halves, data=arrays_512, resume=True, verbose=0, callbacks=[counter])
+    assert counter.epochs == [1] and card["resumed"] is True
+    uninterrupted = keras.saving.load_model(tmp_path / "whole" / "model.keras").get_weights()
+    resumed = keras.saving.load_model(tmp_path / "halves" / "model.keras").get_weights()
+    for first, second in zip(uninterrupted, resumed):
+        np.testing.assert_allclose(second, first, rtol=0, atol=1e-6)
+
+
+def test_the_epoch_order_depends_on_seed_and_epoch_only():
+    from digits.checkpoint import batches, epoch_order
+
+    assert sorted(epoch_order(0, 1, 10)) == list(range(10))
+    assert (epoch_order(0, 1, 10) == epoch_order(0, 1, 10)).all() and not (epoch_order(0, 1, 10) == epoch_order(0, 2, 10)).all()
+    images, targets = np.arange(10), np.arange(10) * 2
+    batched = list(batches(images, targets, 4, seed=0, first_epoch=1, epochs=3))
+    assert [len(x) for x, _ in batched] == [4, 4, 2, 4, 4, 2]
+    assert all((y == 2 * x).all() for x, y in batched)
+    # Resuming at epoch 2 gives exactly the batches an uninterrupted run gives from epoch 2.
+    resumed = list(batches(images, targets, 4, seed=0, first_epoch=2, epochs=3))
+    assert all((a[0] == b[0]).all() for a, b in zip(resumed, batched[3:]))
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(epochs=0), "epochs 0"), (dict(epochs=-1), "epochs -1"), (dict(batch_size=0), "batch_size 0"),
+    (dict(learning_rate=float("nan")), "learning_rate nan"), (dict(learning_rate=0.0), "learning_rate 0.0"),
+    (dict(learning_rate=-0.1), "learning_rate -0.1"), (dict(augment=1.5), "augment 1.5"),
+    (dict(validation_split=1.0), "validation_split 1.0"), (dict(out="m.txt"), "out 'm.txt'"),
+])
+def test_bad_settings_are_refused_before_anything_is_written(tmp_path, tiny_arrays, changes, message):
+    config = tiny_config(tmp_path, **changes)
+    with pytest.raises(ValueError, match=message):
+        train(config, data=tiny_arrays, verbose=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_run_to_the_same_out_is_refused_naming_the_first(tmp_path, tiny_arrays):
+    import subprocess
+    import sys
+
+    from digits.files import LockedError
+    from digits.training import lock_path
+
+    out = tmp_path / "model.keras"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom digits.files import exclusive_lock\n"
+                               f"with exclusive_lock({str(lock_path(out))!r}, 'x'):\n"
+                               "    print('locked', flush=True)\n    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockedError, match=f"in use by another run \\(pid {holder.pid}"):
+            train(tiny_config(tmp_path), data=tiny_arrays, verbose=0)
+        assert not out.exists() and not checkpoint_dir(out).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel released the killed holder's lock: the next run goes ahead.
+    train(tiny_config(tmp_path), data=tiny_arrays, verbose=0)
+    assert out.exists() and not lock_path(out).exists()
+
+
+def test_an_interrupted_run_is_kept_until_restart(tmp_path, tiny_arrays):
+    config = tiny_config(tmp_path, epochs=3)
+    out = tmp_path / "model.keras"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=tiny_arrays, verbose=0, callbacks=[StopAfter(2)])
+    saved = sorted(path.name for path in checkpoint_dir(out).iterdir())
+    with pytest.raises(FileExistsError, match=r"2 of 3 epochs done.*--resume.*--restart"):
+        train(config, data=tiny_arrays, verbose=0)
+    assert sorted(path.name for path in checkpoint_dir(out).iterdir()) == saved and not out.exists()
+    counter = CountEpochs()
+    card = train(config, data=tiny_arrays, verbose=0, restart=True, callbacks=[counter])
+    assert counter.epochs == [0, 1, 2] and card["resumed"] is False and out.exists()
+
+
+class PoisonWeights(keras.callbacks.Callback):
+    """Makes the weights NaN at the start of epoch ``epoch`` (counted from 0), as a too-high learning rate would."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            for variable in self.model.trainable_variables:
+                variable.assign(np.full(variable.shape, np.nan, dtype="float32"))
+
+
+def test_a_nan_loss_stops_the_run_without_touching_out(tmp_path, tiny_arrays):
+    from digits.checkpoint import TrainingDivergedError, epochs_done
+
+    out = tmp_path / "model.keras"
+    out.write_text("the previous model")
+    with pytest.raises(TrainingDivergedError, match="loss became nan in epoch 2, batch 1") as raised:
+        train(tiny_config(tmp_path, epochs=3), data=tiny_arrays, verbose=0, callbacks=[PoisonWeights(1)])
+    assert "\n" not in str(raised.value) and "checkpoint of epoch 1 is kept" in str(raised.value)
+    assert out.read_text() == "the previous model" and epochs_done(checkpoint_dir(out)) == 1

@@ -12,6 +12,7 @@ import os
 import sys
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
@@ -62,13 +63,29 @@ def command_train(arguments: argparse.Namespace) -> int:
         validation_split=arguments.validation_split, out=arguments.out,
         augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
     )
+    # Checked before Keras is imported: a wrong flag costs no time and touches no file.
+    try:
+        config.validate()
+    except ValueError as error:
+        print(f"digits train: error: {first_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    from digits.quiet import import_keras_quietly
+
+    import_keras_quietly()
     from digits.training import train
 
     try:
-        card = train(config, resume=arguments.resume, verbose=0 if arguments.json else "auto")
+        card = train(config, resume=arguments.resume, restart=arguments.restart,
+                     verbose=0 if arguments.json else "auto")
     except KeyboardInterrupt:
+        card = None
+    if card is None:
+        import gc
+
+        # TensorFlow finalises the unfinished input pipeline at exit and logs an error then; not if collected now.
+        gc.collect()
         print(f"\ninterrupted: the last finished epoch is kept; continue with "
-              f"`digits train --resume --out {config.output_path()}`", file=sys.stderr)
+              f"`digits train --resume --out {config.output_path()}` (or start over with --restart)", file=sys.stderr)
         return EXIT_INTERRUPTED
     if arguments.json:
         print(json.dumps({key: value for key, value in card.items() if key != "history"}))
@@ -232,7 +249,10 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float,
                        help="fraction of the training set held out for validation (default: 0.1)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")
-    train.add_argument("--resume", action="store_true", help="continue the interrupted run saved beside --out")
+    start = train.add_mutually_exclusive_group()
+    start.add_argument("--resume", action="store_true", help="continue the interrupted run saved beside --out")
+    start.add_argument("--restart", action="store_true",
+                       help="delete the interrupted run saved beside --out and start over")
     json_flag(train)
 
     evaluate = add("evaluate", command_evaluate, "score a model on the 10,000 MNIST test images")
@@ -299,7 +319,8 @@ def parser() -> argparse.ArgumentParser:
 
 def needs_keras(arguments: argparse.Namespace) -> bool:
     model = getattr(arguments, "model", None) or ""
-    return arguments.command in ("train", "export") or model.endswith((".keras", ".h5", ".hdf5"))
+    # `train` imports Keras itself, once its settings are checked.
+    return arguments.command == "export" or (arguments.command != "train" and model.endswith((".keras", ".h5", ".hdf5")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 # The networks `digits.model` can build (kept here so the CLI need not import Keras).
 ARCHITECTURE_NAMES = ("tutorial", "fast", "best", "compact")
+# What a trained model can be saved as: Keras's own format, or the legacy HDF5.
+MODEL_SUFFIXES = (".keras", ".h5")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,30 @@ class TrainConfig:
 
     def output_path(self) -> str:
         return self.out or f"runs/{self.preset}.keras"
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first setting out of range, before any training starts."""
+        def fraction(name: str, value: float, upper_open: bool = False) -> None:
+            if not (0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0):
+                interval = "[0, 1)" if upper_open else "[0, 1]"
+                raise ValueError(f"{name} {value}: expected a number in {interval}")
+
+        if self.arch not in ARCHITECTURE_NAMES:
+            raise ValueError(f"arch {self.arch!r}: choose one of {', '.join(ARCHITECTURE_NAMES)}")
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} {value}: expected a whole number of at least 1")
+        if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
+            raise ValueError(f"learning_rate {self.learning_rate}: expected a finite number above 0")
+        if self.schedule not in ("constant", "onecycle"):
+            raise ValueError(f"schedule {self.schedule!r}: choose constant or onecycle")
+        for name in ("warmup_fraction", "augment", "ink_augment", "elastic"):
+            fraction(name, getattr(self, name))
+        for name in ("beta_1", "beta_2", "label_smoothing", "ema_momentum", "validation_split"):
+            fraction(name, getattr(self, name), upper_open=True)
+        if not self.output_path().endswith(MODEL_SUFFIXES):
+            raise ValueError(f"out {self.output_path()!r}: a model file must end in {' or '.join(MODEL_SUFFIXES)}")
 
 
 PRESETS: dict[str, TrainConfig] = {

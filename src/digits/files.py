@@ -53,3 +53,50 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+class LockedError(RuntimeError):
+    """Another process holds the lock: its pid is in the message."""
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block, or raise ``LockedError`` at once.
+
+    The lock file holds the holder's pid, for the message another process gets. The
+    lock itself is the kernel's (``flock``): it ends with the process, even after
+    ``kill -9``, so a crash never leaves a stale lock. The file is removed on release.
+    ``what`` names what is locked, for that message.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; run unlocked
+        yield
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(descriptor)
+            raise LockedError(f"{what} is in use by another run (pid {holder}, lock {path}); "
+                              f"wait for it to end, or choose another output") from None
+        # The previous holder may have removed the file between our open and our lock: then
+        # we hold a lock on a file nobody else will see, and must lock the new one instead.
+        try:
+            same_file = os.path.samestat(os.fstat(descriptor), os.stat(path))
+        except FileNotFoundError:
+            same_file = False
+        if same_file:
+            break
+        os.close(descriptor)
+    try:
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(descriptor)

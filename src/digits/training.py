@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import json
 import shutil
 import sys
@@ -23,7 +24,8 @@ from digits.card import library_versions, machine, today, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, load_mnist
 from digits.evaluation import metrics
-from digits.files import atomic_path, write_text_atomic
+from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, batches, epochs_done, load_state
+from digits.files import atomic_path, exclusive_lock, write_text_atomic
 from digits.model import INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
 
@@ -101,37 +103,74 @@ def read_history(path: Path) -> list[dict]:
     return [rows[epoch] for epoch in sorted(rows)]
 
 
-def start_checkpoint(config: TrainConfig, out: Path, resume: bool) -> TrainConfig:
-    """Prepare the checkpoint folder; on resume, return the config the run was started with."""
+def lock_path(out: Path) -> Path:
+    return out.with_name(out.name + ".lock")
+
+
+def start_checkpoint(config: TrainConfig, out: Path, resume: bool, restart: bool = False) -> tuple[TrainConfig, int]:
+    """Prepare the checkpoint folder; return the run's config and how many epochs are done.
+
+    On resume, the config is the one the run was started with. Without ``resume``, a
+    checkpoint holding finished epochs is kept and refused unless ``restart`` says to
+    start over; one that finished no epoch is simply replaced.
+    """
     folder = checkpoint_dir(out)
     saved_config = folder / "config.json"
     if resume:
         if not saved_config.exists():
             raise FileNotFoundError(f"nothing to resume: no checkpoint at {folder} (train without --resume)")
-        return TrainConfig(**json.loads(saved_config.read_text()))
+        try:
+            config = TrainConfig(**json.loads(saved_config.read_text()))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"checkpoint {saved_config} is unreadable ({error}); pass --restart to start over") from None
+        config.validate()
+        return config, epochs_done(folder) or 0
+    if folder.exists() and not restart:
+        done = epochs_done(folder)
+        if done or (folder / "backup").exists():
+            progress = f"{done} of {json.loads(saved_config.read_text())['epochs']} epochs done" if done else "older format"
+            raise FileExistsError(f"{folder} holds an interrupted run ({progress}); pass --resume to continue it, "
+                                  f"or --restart to delete it and start over")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     write_text_atomic(saved_config, json.dumps(dataclasses.asdict(config), indent=2))
-    return config
+    return config, 0
 
 
 def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False, verbose: int | str = "auto",
-          callbacks: list | None = None) -> dict:
+          callbacks: list | None = None, restart: bool = False) -> dict:
     """Train, evaluate once on the test set, save the model atomically with its card; return the card.
 
     Args:
         config: the recipe. ``config.out`` ending in ``.h5`` saves the legacy HDF5 format.
         data: MNIST-shaped arrays (``load_mnist()`` when ``None``); tests pass tiny ones.
         resume: continue the interrupted run saved beside ``config.out``, without
-            repeating its finished epochs (its saved config is used).
+            repeating its finished epochs (its saved config is used). The weights,
+            optimizer, random states and image order continue exactly, so the result is
+            the uninterrupted run's.
         verbose: Keras's verbosity; ``"auto"`` shows the progress bar on a terminal
             and one line per epoch otherwise.
         callbacks: extra Keras callbacks, run after the checkpoint is written each epoch.
+        restart: delete an interrupted run's checkpoint and start over (without it, such
+            a checkpoint makes the run refuse to start).
+
+    Raises:
+        ValueError: a setting is out of range (before anything is read or written).
+        LockedError: another run is writing the same model.
+        FileExistsError: an interrupted run's checkpoint is there, and neither ``resume`` nor ``restart`` was given.
+        TrainingDivergedError: the loss became NaN or infinite; the model file is untouched.
     """
-    started = time.perf_counter()
+    config.validate()
     out = Path(config.output_path())
-    config = start_checkpoint(config, out, resume)
+    with exclusive_lock(lock_path(out), f"{out}"):
+        return train_locked(config, out, data, resume, restart, verbose, callbacks)
+
+
+def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bool, restart: bool,
+                 verbose: int | str, callbacks: list | None) -> dict:
+    started = time.perf_counter()
+    config, first_epoch = start_checkpoint(config, out, resume, restart)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     keras.utils.set_random_seed(config.seed)
@@ -145,18 +184,33 @@ def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False,
     model = build(config.arch)
     trainer = compile_trainer(model, config, steps_per_epoch)
     folder = checkpoint_dir(out)
+    if first_epoch:
+        load_state(folder, trainer)
+    checkpoint = EpochCheckpoint(folder)
     run_callbacks = []
     if config.ema_momentum > 0:
         # Validation scores the averaged weights, the ones that will be saved.
         run_callbacks.append(keras.callbacks.SwapEMAWeights())
     run_callbacks += [
         keras.callbacks.CSVLogger(str(folder / "history.csv"), append=True),
-        keras.callbacks.BackupAndRestore(str(folder / "backup"), double_checkpoint=True, delete_checkpoint=False),
+        checkpoint,
         *(callbacks or []),
     ]
     validation = (x_validation, targets(y_validation, config)) if len(x_validation) else None
-    trainer.fit(x_fit, targets(y_fit, config), batch_size=config.batch_size, epochs=config.epochs,
-                validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=True)
+    # The images are fed in an order fixed by (seed, epoch), not by Keras's shuffle, so that
+    # a resumed run continues exactly where the interrupted one stopped.
+    trainer.fit(batches(x_fit, targets(y_fit, config), config.batch_size, config.seed, first_epoch, config.epochs),
+                steps_per_epoch=steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=False)
+    if checkpoint.diverged is not None:
+        # TensorFlow finalises an unfinished input pipeline at exit, after Python is gone, and
+        # logs an error then; collected now, it finishes quietly.
+        gc.collect()
+        epoch, batch, loss = checkpoint.diverged
+        kept = epochs_done(folder)
+        raise TrainingDivergedError(
+            f"training stopped: the loss became {loss} in epoch {epoch}, batch {batch} (try a lower learning rate); "
+            f"{out} was not written; " + (f"the checkpoint of epoch {kept} is kept" if kept else "no epoch finished"))
     trained_seconds = time.perf_counter() - started
 
     def scores(x: np.ndarray, y: np.ndarray) -> dict | None:
