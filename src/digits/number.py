@@ -17,6 +17,7 @@ import numpy as np
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components, ink_map
 from digits.preprocess import centre_by_mass, fit_box, grey_of
+from digits.scene import find_sheet
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
@@ -31,13 +32,25 @@ TOUCHING_RATIO = 1.5
 DIGIT_ASPECT = 0.7
 
 
+# Column of ``Recogniser.scores`` that says "not a digit".
+NOT_A_DIGIT = 10
+
+
+class UnreadableNumberError(NoDigitError):
+    """Some part of the number is not a digit; ``digits`` holds what each part was read as (None: not a digit)."""
+
+    def __init__(self, message: str, digits: list[dict]):
+        super().__init__(message)
+        self.digits = digits
+
+
 @dataclass
 class Segment:
     """One digit's place: box (left, top, width, height) in the original image's pixels, and its model input."""
 
     box: tuple[int, int, int, int]
     image: np.ndarray
-    # The model's ten probabilities, once ``read_number`` has run it.
+    # The model's scores (ten digits and "not a digit"), once ``read_number`` has run it.
     probabilities: np.ndarray | None = None
 
 
@@ -118,7 +131,7 @@ def segment(image) -> list[Group]:
     Raises:
         NoDigitError: the image holds no ink.
     """
-    grey = grey_of(image)
+    grey = find_sheet(grey_of(image))
     ink = ink_map(grey)
     scale = grey.shape[1] / ink.shape[1]
     mask = ink > INK_THRESHOLD
@@ -151,13 +164,17 @@ def read_number(image, recogniser) -> dict:
     """``{"number": "2024", "digits": [{"digit", "confidence", "box"}], "confidence"}`` for one image."""
     groups = segment(image)
     candidates = [group.whole for group in groups] + [part for group in groups for part in group.parts]
-    for item, row in zip(candidates, recogniser.probabilities(np.stack([item.image for item in candidates]))):
+    for item, row in zip(candidates, recogniser.scores(np.stack([item.image for item in candidates]))):
         item.probabilities = row
     chosen = []
     for group in groups:
         split = np.prod([part.probabilities.max() for part in group.parts]) if group.parts else 0.0
         chosen.extend(group.parts if split > group.whole.probabilities.max() else [group.whole])
-    digits = [{"digit": int(item.probabilities.argmax()), "confidence": round(float(item.probabilities.max()), 6),
-               "box": list(item.box)} for item in chosen]
+    digits = [{"digit": None if item.probabilities.argmax() == NOT_A_DIGIT else int(item.probabilities.argmax()),
+               "confidence": round(float(item.probabilities.max()), 6), "box": list(item.box)} for item in chosen]
+    unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
+    if unreadable:
+        places = ", ".join(str(place) for place in unreadable)
+        raise UnreadableNumberError(f"part {places} of {len(digits)} does not look like a digit", digits)
     return {"number": "".join(str(item["digit"]) for item in digits),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}

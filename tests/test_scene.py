@@ -1,0 +1,76 @@
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.preprocess import grey_of, scale_mnist, to_model_input
+from digits.scene import find_sheet, sheet_angle, sheet_mask
+
+
+def desk_with_sheet(digit: np.ndarray, angle: float = 0.0, desk: float = 0.25, pen: bool = False) -> Image.Image:
+    """A light sheet turned by ``angle`` on a dark desk, a real digit written in its middle, a pen if asked."""
+    desk_image = Image.new("L", (640, 480), int(desk * 255))
+    sheet = Image.new("L", (300, 340), 235)
+    ink = Image.fromarray(255 - digit).resize((150, 150), Image.Resampling.BICUBIC)
+    sheet.paste(ink, (75, 95))
+    mask = Image.new("L", sheet.size, 255)
+    turned, turned_mask = sheet.rotate(angle, expand=True, fillcolor=0), mask.rotate(angle, expand=True)
+    desk_image.paste(turned, ((640 - turned.width) // 2, (480 - turned.height) // 2), turned_mask)
+    if pen:
+        ImageDraw.Draw(desk_image).line([(120, 30), (300, 200)], fill=20, width=14)
+    return desk_image
+
+
+@pytest.fixture
+def five(mnist):
+    (x_train, _), _ = mnist
+    return x_train[35]
+
+
+def correlation(first: np.ndarray, second: np.ndarray) -> float:
+    return float(np.corrcoef(first.ravel(), second.ravel())[0, 1])
+
+
+def test_a_sheet_on_a_dark_desk_is_cut_out_and_the_digit_comes_back(five):
+    photo = desk_with_sheet(five)
+    sheet = find_sheet(grey_of(photo))
+    # Only paper and ink are left: the frame's edge is paper-light, no desk.
+    edge = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
+    assert edge.min() > 0.8
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85
+
+
+@pytest.mark.parametrize("angle", [-18, -9, 12, 20])
+def test_a_turned_sheet_is_measured_and_set_upright(five, angle):
+    photo = desk_with_sheet(five, angle=angle)
+    from digits.ink import shrink
+    from digits.scene import hull_points
+
+    mask = sheet_mask(shrink(grey_of(photo)))
+    assert mask is not None
+    # Pillow turns counter-clockwise on screen; in image rows and columns (y down) that is -angle.
+    assert sheet_angle(hull_points(mask)) == pytest.approx(-angle, abs=2.5)
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.8
+
+
+def test_a_pen_lying_across_the_sheet_is_not_read_as_ink(five):
+    photo = desk_with_sheet(five, pen=True)
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85
+
+
+@pytest.mark.parametrize("make", [
+    lambda digit: Image.fromarray(255 - digit).resize((300, 300)),          # a page filling the frame
+    lambda digit: Image.fromarray(digit).resize((300, 300)),                # light ink on black
+    lambda digit: Image.fromarray(255 - digit),                             # too small to hold a scene
+])
+def test_images_without_a_separate_sheet_pass_unchanged(five, make):
+    grey = grey_of(make(five))
+    assert find_sheet(grey) is grey
+
+
+def test_sheet_angle_of_a_turned_rectangle():
+    corners = np.array([[-2, -1], [2, -1], [2, 1], [-2, 1]], dtype=float)
+    turn = math.radians(14)
+    rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+    assert sheet_angle(corners @ rotation.T) == pytest.approx(14, abs=0.01)
