@@ -265,3 +265,40 @@ def test_pipes_and_devices_are_refused_without_being_opened(tmp_path):
     for path in (fifo, "/dev/zero"):
         with pytest.raises(ValueError, match="not a regular file"):
             read_image(path)
+
+
+def tight_grey_levels(digit: np.ndarray, levels: int = 7) -> np.ndarray:
+    """A digit cut out touching the frame on every side, at 15×16 with a few grey levels (as old feature sets keep them)."""
+    rows, columns = np.flatnonzero(digit.max(axis=1) > 0), np.flatnonzero(digit.max(axis=0) > 0)
+    crop = Image.fromarray(digit[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]).resize((15, 16), Image.Resampling.BOX)
+    return (np.round(np.asarray(crop) / 255 * (levels - 1)) * (255 // (levels - 1))).astype(np.uint8)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 4, 7])
+def test_a_digit_touching_the_frame_is_read_in_either_polarity(mnist, index):
+    (x_train, _), _ = mnist
+    light_on_dark = tight_grey_levels(x_train[index])
+    dark_on_light = 255 - light_on_dark
+    reference = scale_mnist(x_train[index])
+    for image in (light_on_dark, dark_on_light):
+        assert np.corrcoef(to_model_input(image).ravel(), reference.ravel())[0, 1] > 0.65
+    np.testing.assert_allclose(to_model_input(light_on_dark), to_model_input(dark_on_light), atol=1e-5)
+
+
+def test_real_8x8_digits_by_other_writers_are_read():
+    from sklearn.datasets import load_digits
+
+    from digits.predict import load_recogniser, recognise
+
+    other = load_digits()
+    images = [(image * 255 / 16).astype(np.uint8) for image in other.images[:300]]
+    predictions = recognise(images, load_recogniser())
+    right = np.mean([prediction.digit == label for prediction, label in zip(predictions, other.target[:300])])
+    assert right > 0.9
+
+
+@pytest.mark.parametrize("shape", [(28, 600), (600, 28), (2, 600), (64, 1500)])
+def test_long_thin_strips_are_read_not_refused(shape):
+    strip = np.full(shape, 255, dtype=np.uint8)
+    strip[:, shape[1] // 3: shape[1] // 3 + max(2, shape[1] // 150)] = 0
+    assert to_model_input(strip).shape == (28, 28)

@@ -13,8 +13,12 @@ from PIL import Image
 
 # Larger images are shrunk first: a digit needs only 20 pixels in the end.
 WORKING_SIZE = 512
+# Images under this many pixels a side are crops or low-resolution digits, evenly lit.
+SMALL_IMAGE = 64
+# A border with at least this share of each class is mixed: the digit touches the frame.
+MIXED_BORDER = 0.2
 # Below this contrast between ink and background (0..1) there is no digit.
-MIN_CONTRAST = 0.15
+MIN_CONTRAST = 0.1
 # After normalisation, pixels above this are ink.
 INK_THRESHOLD = 0.3
 # Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
@@ -26,6 +30,12 @@ SPECK_FRACTION = 0.04
 # 1st to 99th percentile 2.1 to 4.9. Strokes outside [THIN, THICK] are brought to TARGET.
 THIN_STROKE, THICK_STROKE, TARGET_STROKE = 2.0, 7.0, 2.8
 MIN_MEASURABLE = 12
+# The shadow-following background's window: this fraction of the image's shorter side,
+# wider than the strokes of a digit that fills the frame.
+SHADOW_WINDOW_DIVISOR = 6
+# A shadow darkens paper by at most this much (grey levels); a heavy stroke wider than the
+# window stands out by more, so the shadow-following background never rises above it.
+MAX_SHADOW = 0.4
 
 
 class NoDigitError(ValueError):
@@ -51,12 +61,43 @@ def border(grey: np.ndarray) -> np.ndarray:
     return np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
 
 
+def split_level(grey: np.ndarray) -> float:
+    """The grey level that best splits the image into two classes (Otsu's method on 64 bins)."""
+    histogram, edges = np.histogram(grey, bins=64, range=(0.0, 1.0))
+    weights = histogram / max(histogram.sum(), 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    below, mean_below = np.cumsum(weights), np.cumsum(weights * centres)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.nan_to_num((mean_below[-1] * below - mean_below) ** 2 / (below * (1 - below)))
+    return float(edges[1 + int(np.argmax(between[:-1]))])
+
+
+def framed_background_is_light(grey: np.ndarray) -> bool | None:
+    """For a digit cut out tight (touching the frame): is the background the light class? None if the border decides.
+
+    When the border is mostly one class, it is the background. When the digit touches
+    the frame so much that the border is mixed, the class covering more of the whole
+    image and of the border together is the background: ink rarely covers half of a crop.
+    """
+    level = split_level(grey)
+    ring_light = float((border(grey) > level).mean())
+    if min(ring_light, 1 - ring_light) < MIXED_BORDER:
+        return None
+    light = float((grey > level).mean())
+    return light + ring_light > 1.0
+
+
 def bright_ink(grey: np.ndarray) -> np.ndarray:
     """The image with ink brighter than the background, whatever the original polarity.
 
     The background is what the border mostly is; the ink is whichever tail of the grey
     levels lies farther from it (dark ink on paper of any shade, or light ink on black).
+    A digit cut out tight, touching the frame, is judged by ``framed_background_is_light``.
     """
+    # Only crops: in a photo a mixed border means shadows or a desk, not a digit touching the frame.
+    light_background = framed_background_is_light(grey) if max(grey.shape) < SMALL_IMAGE else None
+    if light_background is not None:
+        return 1.0 - grey if light_background else grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -87,10 +128,16 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     background pixels around it).
     """
     height, width = image.shape
-    if max(height, width) < 64:
-        ring = border(image)
-        return np.full_like(image, float(np.median(ring))), robust_spread(ring)
-    size = -(-max(height, width) // 16)
+    if max(height, width) < SMALL_IMAGE:
+        # Small: a crop or a low-resolution digit, evenly lit. The background is the darker
+        # class (the ink is bright by now), measured where it is, not only on the border,
+        # which a tight crop's ink may cover.
+        level = split_level(image)
+        paper = image[image <= level] if framed_background_is_light(image) is not None else border(image)
+        return np.full_like(image, float(np.median(paper))), robust_spread(paper)
+    # Square blocks of about a sixteenth of the longer side, but at least two blocks across
+    # the shorter one (a strip 600×28 still gets a grid).
+    size = max(1, min(-(-max(height, width) // 16), min(height, width) // 2))
     block_rows, block_columns = height // size, width // size
     blocks = image[:block_rows * size, :block_columns * size].reshape(block_rows, size, block_columns, size)
     samples = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(block_rows, block_columns, -1), 10, axis=-1)
@@ -107,9 +154,25 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         keep = residual < 2.5 * robust_spread(residual[keep]) + 0.02
     rows, columns = np.meshgrid(np.linspace(-1, 1, height), np.linspace(-1, 1, width), indexing="ij")
     surface = (quadratic_terms(rows, columns) @ coefficients).astype(np.float32)
+    surface = np.maximum(surface, np.minimum(shadow_floor(image), surface + MAX_SHADOW))
     residual = image - surface
     noise = robust_spread(residual)
     return surface, noise
+
+
+def shadow_floor(image: np.ndarray) -> np.ndarray:
+    """The background as a morphological opening: it follows a shadow's sharp edge, which no smooth surface can.
+
+    An opening (minimum, then maximum, over a window) removes every bright structure
+    narrower than its window, so with a window wider than any stroke what is left is
+    the paper, steps of light and shade included. Smoothed over half a window so that
+    the window's square corners leave no marks.
+    """
+    from scipy import ndimage
+
+    window = max(9, min(image.shape) // SHADOW_WINDOW_DIVISOR)
+    opened = ndimage.maximum_filter(ndimage.minimum_filter(image, size=window), size=window)
+    return ndimage.uniform_filter(opened, size=max(3, window // 2))
 
 
 def ink_map(grey: np.ndarray) -> np.ndarray:
