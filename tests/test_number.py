@@ -92,3 +92,24 @@ def test_cli_number_json(capsys, tmp_path, mnist):
     record = json.loads(capsys.readouterr().out)
     assert record["number"] == "".join(str(label) for label in y_test[:3])
     assert set(record) >= {"path", "number", "confidence", "digits", "low_confidence"}
+
+
+def test_a_number_with_a_part_that_is_not_a_digit_says_which(tmp_path):
+    import keras
+
+    from digits.predict import load_recogniser, recognise_numbers
+
+    bias = np.zeros(11, dtype=np.float32)
+    bias[10] = 5.0
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(11, activation="softmax", kernel_initializer="zeros",
+                                                 bias_initializer=keras.initializers.Constant(bias))])
+    model.save(tmp_path / "declines.keras")
+    page = Image.new("L", (300, 100), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(50, 20), (50, 80)], fill=0, width=6)
+    draw.line([(150, 20), (150, 80)], fill=0, width=6)
+    reading = recognise_numbers([page], load_recogniser(tmp_path / "declines.keras"))[0]
+    assert reading.number is None
+    assert reading.reason == "part 1, 2 of 2 does not look like a digit"
+    assert [part["digit"] for part in reading.digits] == [None, None]

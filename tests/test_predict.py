@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import SAMPLES
+from conftest import SAMPLES, draw_digit
 from digits.predict import DEFAULT_MODEL, as_probabilities, load_recogniser, recognise
 
 SAMPLE_DIGITS = {"five-28x28.png": 5, "three-on-paper.jpg": 3, "seven-canvas.png": 7}
@@ -137,3 +137,36 @@ def test_shipped_onnx_and_keras_agree_digit_for_digit_on_the_test_set(mnist):
     assert different.size <= 5
     top_two = np.sort(keras_probabilities[different], axis=1)[:, -2:]
     assert (top_two[:, 1] - top_two[:, 0] < 0.2).all(), top_two
+
+
+def biased_model(path, favourite: int):
+    """A Keras model with an eleventh output ("not a digit") that always favours class ``favourite``."""
+    import keras
+
+    bias = np.zeros(11, dtype=np.float32)
+    bias[favourite] = 5.0
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(11, activation="softmax", kernel_initializer="zeros",
+                                                 bias_initializer=keras.initializers.Constant(bias))])
+    model.save(path)
+    return path
+
+
+def test_a_model_with_a_not_a_digit_output_declines_with_a_reason(tmp_path):
+    from digits.predict import NOT_A_DIGIT_REASON
+
+    recogniser = load_recogniser(biased_model(tmp_path / "declines.keras", 10))
+    prediction = recognise([draw_digit(7)], recogniser)[0]
+    assert prediction.digit is None and prediction.reason.startswith(NOT_A_DIGIT_REASON)
+    row = prediction.to_dict()
+    assert row["digit"] is None and len(row["probabilities"]) == 10 and row["not_a_digit"] > 0.9
+    # Its scores keep the eleventh column; MNIST's digit probabilities are the ten alone, summing to 1.
+    assert recogniser.scores(np.zeros((2, 28, 28))).shape == (2, 11)
+    np.testing.assert_allclose(recogniser.probabilities(np.zeros((2, 28, 28))).sum(axis=1), 1.0)
+
+
+def test_a_model_with_a_not_a_digit_output_still_reads_digits(tmp_path):
+    recogniser = load_recogniser(biased_model(tmp_path / "threes.keras", 3))
+    prediction = recognise([draw_digit(7)], recogniser)[0]
+    assert prediction.digit == 3 and prediction.reason is None
+    assert 0 < prediction.to_dict()["not_a_digit"] < 0.1

@@ -62,6 +62,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         learning_rate=arguments.learning_rate, seed=arguments.seed,
         validation_split=arguments.validation_split, out=arguments.out,
         augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
+        synthetic=arguments.synthetic, init_from=arguments.init_from,
     )
     # Checked before Keras is imported: a wrong flag costs no time and touches no file.
     try:
@@ -246,6 +247,11 @@ def parser() -> argparse.ArgumentParser:
                        help="chance of thicker strokes, blur and fainter ink, each (default: the preset's)")
     train.add_argument("--elastic", type=float,
                        help="chance of an elastic distortion of the strokes, per image (default: the preset's)")
+    train.add_argument("--synthetic", type=int,
+                       help="drawn images added to training: other styles, tight small crops and non-digits, "
+                            "which adds a 'not a digit' output (default: the preset's)")
+    train.add_argument("--init-from", help="start from this trained model's weights: a .keras path or a shipped "
+                                           "model's name, same --arch (default: the preset's; none for most)")
     train.add_argument("--validation-split", type=float,
                        help="fraction of the training set held out for validation (default: 0.1)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")

@@ -33,6 +33,11 @@ class TrainConfig:
     ink_augment: float = 0.0
     # Chance of an elastic distortion (a smooth random warp of the strokes), per image.
     elastic: float = 0.0
+    # Drawn images added to the training set (other styles, small tight crops, and non-digits,
+    # from digits.synthetic); above 0 the model gets an eleventh output, "not a digit".
+    synthetic: int = 0
+    # Start from this trained model's weights (a path or a shipped model's name; same arch).
+    init_from: str = ""
     # Exponential moving average of the weights, evaluated and saved instead of the raw weights.
     ema_momentum: float = 0.0
     seed: int = 0
@@ -72,6 +77,8 @@ class TrainConfig:
             fraction(name, getattr(self, name))
         for name in ("beta_1", "beta_2", "label_smoothing", "ema_momentum", "validation_split"):
             fraction(name, getattr(self, name), upper_open=True)
+        if isinstance(self.synthetic, bool) or not isinstance(self.synthetic, int) or self.synthetic < 0:
+            raise ValueError(f"synthetic {self.synthetic}: expected a whole number of drawn images, 0 or more")
         if not self.output_path().endswith(MODEL_SUFFIXES):
             raise ValueError(f"out {self.output_path()!r}: a model file must end in {' or '.join(MODEL_SUFFIXES)}")
 
@@ -89,6 +96,13 @@ PRESETS: dict[str, TrainConfig] = {
         preset="best", arch="best", epochs=24, batch_size=128, learning_rate=2e-3,
         schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0, ink_augment=0.1,
         ema_momentum=0.999,
+    ),
+    # The shipped default network, taught further: other hands' styles, small tight crops and
+    # what is not a digit, from drawn images mixed with MNIST (a few epochs from its weights).
+    "robust": TrainConfig(
+        preset="robust", arch="compact", epochs=3, batch_size=128, learning_rate=5e-4,
+        schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0, ink_augment=0.1,
+        ema_momentum=0.999, synthetic=48000, init_from="default",
     ),
 }
 

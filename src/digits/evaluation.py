@@ -58,5 +58,5 @@ def evaluate(model_path: str | os.PathLike | None = None) -> dict:
     recogniser = load_recogniser(model_path)
     _, (x_test, y_test) = load_mnist()
     result = {"model": str(recogniser.path)}
-    result.update(metrics(recogniser.probabilities(scale_mnist(x_test)), y_test))
+    result.update(metrics(recogniser.scores(scale_mnist(x_test)), y_test))
     return result

@@ -138,11 +138,12 @@ def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, 
     else:
         with atomic_path(out) as temporary:
             keras_model.model.export(str(temporary), format=format, verbose=False)
-    expected = keras_model.probabilities(check_images)
+    expected = keras_model.scores(check_images)
     if format == "litert":
         received = litert_probabilities(out, check_images)
+        received = np.pad(received, ((0, 0), (0, expected.shape[1] - received.shape[1])))
     else:
-        received = OnnxRecogniser(out).probabilities(check_images)
+        received = OnnxRecogniser(out).scores(check_images)
     card = read_card(model_path)
     if card and card_path(out) != card_path(model_path):
         write_card(out, card | {"precision": precision})

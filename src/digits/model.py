@@ -17,9 +17,11 @@ from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10
+# The eleventh output of a model trained with drawn non-digits: "this is not a digit".
+CLASSES_WITH_NOT_A_DIGIT = 11
 
 
-def tutorial() -> keras.Sequential:
+def tutorial(classes: int = CLASSES) -> keras.Sequential:
     """The tutorial's network, layer for layer (1.2 M parameters)."""
     return keras.Sequential([
         keras.Input(INPUT_SHAPE),
@@ -30,7 +32,7 @@ def tutorial() -> keras.Sequential:
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
         layers.Dropout(0.5),
-        layers.Dense(CLASSES, activation="softmax"),
+        layers.Dense(classes, activation="softmax"),
     ], name="tutorial")
 
 
@@ -48,12 +50,12 @@ def conv_block(filters: int, kernel_size: int, strides: int = 1, padding: str = 
     ]
 
 
-def classifier(dropout: float) -> list:
-    """Flatten the last feature maps, drop a fraction of them while training, then the ten-way softmax."""
-    return [layers.Flatten(), layers.Dropout(dropout), layers.Dense(CLASSES, activation="softmax")]
+def classifier(dropout: float, classes: int) -> list:
+    """Flatten the last feature maps, drop a fraction of them while training, then the softmax over ``classes``."""
+    return [layers.Flatten(), layers.Dropout(dropout), layers.Dense(classes, activation="softmax")]
 
 
-def fast() -> keras.Sequential:
+def fast(classes: int = CLASSES) -> keras.Sequential:
     """A net that learns in a few epochs: two strided convolutions, then one more, batch norm (126 k parameters).
 
     It costs about a quarter of the tutorial net's multiply-adds per image (2.9 M against 12 M).
@@ -64,11 +66,11 @@ def fast() -> keras.Sequential:
         *conv_block(64, 3, strides=2, padding="same", momentum=0.9),
         *conv_block(128, 3, momentum=0.9),
         layers.Flatten(),
-        layers.Dense(CLASSES, activation="softmax"),
+        layers.Dense(classes, activation="softmax"),
     ], name="fast")
 
 
-def best() -> keras.Sequential:
+def best(classes: int = CLASSES) -> keras.Sequential:
     """A batch-normalised CNN after Deotte's Kaggle MNIST net (~330 k parameters, 15 M multiply-adds per image).
 
     Strided 5×5 convolutions replace pooling so the net learns how to downsample.
@@ -84,11 +86,11 @@ def best() -> keras.Sequential:
         *conv_block(64, 5, strides=2, padding="same"),
         layers.Dropout(0.4),
         *conv_block(128, 4),
-        *classifier(dropout=0.4),
+        *classifier(dropout=0.4, classes=classes),
     ], name="best")
 
 
-def compact() -> keras.Sequential:
+def compact(classes: int = CLASSES) -> keras.Sequential:
     """The ``best`` net's depth at half its multiply-adds (7.5 M per image, ~400 k parameters).
 
     It halves the resolution after the first convolution instead of after the third, so
@@ -104,7 +106,7 @@ def compact() -> keras.Sequential:
         layers.Dropout(0.4),
         *conv_block(128, 3),
         *conv_block(128, 4),
-        *classifier(dropout=0.4),
+        *classifier(dropout=0.4, classes=classes),
     ], name="compact")
 
 
@@ -136,11 +138,14 @@ ARCHITECTURES: dict[str, Callable[[], keras.Sequential]] = {
 }
 
 
-def build(arch: str = "tutorial") -> keras.Sequential:
-    """Build architecture ``arch`` and compile it as the tutorial does."""
+def build(arch: str = "tutorial", classes: int = CLASSES) -> keras.Sequential:
+    """Build architecture ``arch`` and compile it as the tutorial does.
+
+    ``classes`` is 10 for the digits alone, 11 for a model that also answers "not a digit".
+    """
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: choose one of {', '.join(ARCHITECTURES)}")
-    model = ARCHITECTURES[arch]()
+    model = ARCHITECTURES[arch](classes)
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     return model
 

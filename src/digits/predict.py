@@ -25,10 +25,21 @@ SHIPPED_MODELS = ("default", "accurate")
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Answers less sure than this are flagged: the image may not be a clear digit.
 LOW_CONFIDENCE = 0.6
+# Outputs per image a model may give: the ten digits, or the ten and "not a digit".
+OUTPUT_COUNTS = (10, 11)
+
+
+# A model with an eleventh output also answers "not a digit"; this is what a person is told.
+NOT_A_DIGIT_REASON = "this does not look like a digit"
 
 
 class Recogniser:
-    """A loaded model: ``probabilities(images)`` maps (N, 28, 28) float32 to (N, 10) float64."""
+    """A loaded model: ``scores(images)`` maps (N, 28, 28) float32 to (N, 11) float64.
+
+    Columns 0-9 are the digits' probabilities and column 10 the probability that the image
+    is not a digit at all (always 0 for a model with ten outputs). ``probabilities(images)``
+    gives the ten digits' alone, renormalised, as MNIST's scores need them.
+    """
 
     # Images per model call: large enough to amortise the call, small enough to stay in cache.
     chunk_size = 256
@@ -40,14 +51,22 @@ class Recogniser:
     def run(self, batch: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def probabilities(self, images: np.ndarray) -> np.ndarray:
+    def scores(self, images: np.ndarray) -> np.ndarray:
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"images of shape {images.shape}: expected (N, 28, 28)")
         outputs = [self.run(images[start:start + self.chunk_size].reshape((-1, *self.input_shape)))
                    for start in range(0, len(images), self.chunk_size)]
         result = np.concatenate(outputs) if outputs else np.zeros((0, 10), dtype=np.float32)
-        return as_probabilities(result.astype(np.float64))
+        result = as_probabilities(result.astype(np.float64))
+        if result.shape[1] == 10:
+            result = np.concatenate([result, np.zeros((len(result), 1))], axis=1)
+        return result
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        digits = self.scores(images)[:, :10]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return digits / digits.sum(axis=1, keepdims=True)
 
 
 class OnnxRecogniser(Recogniser):
@@ -100,8 +119,8 @@ class KerasRecogniser(Recogniser):
 def as_probabilities(outputs: np.ndarray) -> np.ndarray:
     """Rows that already are probabilities stay; anything else (logits) goes through softmax."""
     outputs = outputs.reshape(len(outputs), -1)
-    if outputs.shape[1] != 10:
-        raise ValueError(f"model gives {outputs.shape[1]} outputs per image, expected 10")
+    if outputs.shape[1] not in OUTPUT_COUNTS:
+        raise ValueError(f"model gives {outputs.shape[1]} outputs per image, expected 10 (or 11 with 'not a digit')")
     is_probability = (outputs >= 0).all() and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3)
     if is_probability or len(outputs) == 0:
         return outputs
@@ -149,9 +168,9 @@ def check(recogniser: Recogniser) -> Recogniser:
         outputs = np.asarray(recogniser.run(np.zeros((1, *recogniser.input_shape), dtype=np.float32)))
     except Exception as error:  # the runtime's own types, as at load time
         raise ValueError(f"model {path}: fails on a blank 28×28 image ({first_line_of(error)})") from None
-    if outputs.size != 10:
+    if outputs.size not in OUTPUT_COUNTS:
         raise ValueError(f"model {path}: gives {outputs.size} outputs per image (shape {outputs.shape}), "
-                         f"expected 10, one per digit")
+                         f"expected 10, one per digit (or 11, with 'not a digit')")
     if not np.isfinite(outputs).all():
         raise ValueError(f"model {path}: gives non-finite outputs (NaN or infinity) for a blank image")
     return recogniser
@@ -175,6 +194,8 @@ class Prediction:
     # Set when a whole number was read: the string, and one dict per digit (digit, confidence, box).
     number: str | None = None
     digits: list[dict] | None = None
+    # The probability that the image is not a digit, from a model with that output.
+    not_a_digit: float | None = None
 
     @property
     def low_confidence(self) -> bool:
@@ -191,6 +212,8 @@ class Prediction:
                       "probabilities": self.probabilities}
         if self.confidence is not None:
             result["low_confidence"] = self.low_confidence
+        if self.not_a_digit is not None:
+            result["not_a_digit"] = self.not_a_digit
         if self.reason is not None:
             result["reason"] = self.reason
         return result
@@ -232,7 +255,7 @@ def prepare(image) -> tuple[np.ndarray | None, str | None, str | None]:
 def predictions_for(labels: Sequence[str], prepared: Sequence[tuple], recogniser: Recogniser) -> list[Prediction]:
     """Run the model once over the prepared images and pair every input with its answer."""
     images = [image for image, _, _ in prepared if image is not None]
-    rows = iter(recogniser.probabilities(np.stack(images)) if images else [])
+    rows = iter(recogniser.scores(np.stack(images)) if images else [])
     predictions = []
     for label, (image, reason, error) in zip(labels, prepared):
         prediction = Prediction(path=label, reason=reason, error=error)
@@ -266,19 +289,28 @@ def recognise_numbers(images: Iterable, recogniser: Recogniser | None = None) ->
             prediction.number, prediction.confidence, prediction.digits = (
                 reading["number"], reading["confidence"], reading["digits"])
         except NoDigitError as reason:
-            prediction.reason, prediction.digits = str(reason), []
+            prediction.reason, prediction.digits = str(reason), getattr(reason, "digits", [])
         except (ValueError, OSError) as error:
             prediction.error = str(error)
         predictions.append(prediction)
     return predictions
 
 
-def fill(prediction: Prediction, probabilities: Sequence[float]) -> None:
-    if not np.isfinite(probabilities).all():
+def fill(prediction: Prediction, scores: Sequence[float]) -> None:
+    """Set the answer from one row of ``Recogniser.scores``: a digit, or no digit when "not a digit" wins."""
+    if not np.isfinite(scores).all():
         # NaN is not JSON, and "9 (nan%)" is no answer: the image gets an error row instead.
         prediction.error = "the model gave non-finite outputs (NaN or infinity) for this image; check the model file"
         return
+    probabilities, not_a_digit = np.asarray(scores[:10]), float(scores[10])
+    if not_a_digit >= probabilities.max():
+        prediction.reason = f"{NOT_A_DIGIT_REASON} ({100 * not_a_digit:.0f}% sure)"
+        prediction.not_a_digit = round(not_a_digit, 6)
+        prediction.probabilities = [round(float(value), 6) for value in probabilities]
+        return
     digit = int(np.argmax(probabilities))
+    if len(scores) > 10 and scores[10] > 0:
+        prediction.not_a_digit = round(not_a_digit, 6)
     prediction.digit = digit
     prediction.confidence = round(float(probabilities[digit]), 6)
     prediction.probabilities = [round(float(value), 6) for value in probabilities]

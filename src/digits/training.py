@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import gc
 import json
+import os
 import shutil
 import sys
 import time
@@ -24,9 +25,9 @@ from digits.card import library_versions, machine, today, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, load_mnist
 from digits.evaluation import metrics
-from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, batches, epochs_done, load_state
+from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, epochs_done, load_state, training_data
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
-from digits.model import INPUT_SHAPE, build
+from digits.model import CLASSES, CLASSES_WITH_NOT_A_DIGIT, INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
 
 
@@ -76,7 +77,28 @@ def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: in
 
 
 def targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
-    return keras.utils.to_categorical(labels, 10) if config.label_smoothing > 0 else labels
+    classes = CLASSES_WITH_NOT_A_DIGIT if config.synthetic else CLASSES
+    return keras.utils.to_categorical(labels, classes) if config.label_smoothing > 0 else labels
+
+
+# One drawn set for every run (seeds vary the network's start and order, not the data).
+SYNTHETIC_SEED = 0
+
+
+def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The training images plus ``config.synthetic`` drawn ones (digits.synthetic), shuffled in; unchanged at 0.
+
+    The drawn set redraws only these training images, never the validation split.
+    """
+    if not config.synthetic:
+        return images, labels
+    from digits.synthetic import training_set
+
+    drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, np.round(images[..., 0] * 255).astype(np.uint8),
+                                       labels, workers=min(8, os.cpu_count() or 1))
+    order = np.random.default_rng(config.seed).permutation(len(images) + len(drawn))
+    return (np.concatenate([images, scale_mnist(drawn)[..., None]])[order],
+            np.concatenate([labels, drawn_labels])[order])
 
 
 def checkpoint_dir(out: Path) -> Path:
@@ -138,6 +160,36 @@ def start_checkpoint(config: TrainConfig, out: Path, resume: bool, restart: bool
     return config, 0
 
 
+def start_from(model: keras.Model, source: str) -> None:
+    """Copy a trained model's weights into ``model``, layer by layer (same architecture).
+
+    A classifier with more outputs than the source's (ten digits, then "not a digit")
+    keeps the source's columns for the outputs they share; the new output starts from
+    zero weights and a bias at the mean of the others, so it begins as an even guess.
+    """
+    from digits.predict import model_path
+
+    path = model_path(source, ".keras")
+    loaded = keras.saving.load_model(path, compile=False)
+    # A shipped model wraps its member networks (an average, a temperature): take the first of this arch.
+    shape = [type(layer).__name__ for layer in model.layers]
+    found = [layer for layer in [loaded, *loaded.layers]
+             if isinstance(layer, keras.Model) and [type(inner).__name__ for inner in layer.layers] == shape]
+    if not found:
+        raise ValueError(f"init_from {path}: holds no {model.name!r} network (give a model of the same --arch)")
+    trained = found[0]
+    for target, layer in zip(model.layers, trained.layers):
+        weights = layer.get_weights()
+        wanted = target.get_weights()
+        if all(new.shape == old.shape for new, old in zip(wanted, weights)):
+            target.set_weights(weights)
+            continue
+        kernel, bias = weights
+        grown_kernel, grown_bias = np.zeros_like(wanted[0]), np.full_like(wanted[1], bias.mean())
+        grown_kernel[:, :kernel.shape[1]], grown_bias[:bias.shape[0]] = kernel, bias
+        target.set_weights([grown_kernel, grown_bias])
+
+
 def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False, verbose: int | str = "auto",
           callbacks: list | None = None, restart: bool = False) -> dict:
     """Train, evaluate once on the test set, save the model atomically with its card; return the card.
@@ -179,9 +231,12 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     (x_train, y_train), (x_test, y_test) = arrays
     images = scale_mnist(x_train)[..., None]
     (x_fit, y_fit), (x_validation, y_validation) = split(images, y_train, config.validation_split)
-    steps_per_epoch = -(-len(x_fit) // config.batch_size)
 
-    model = build(config.arch)
+    x_fit, y_fit = with_synthetic(x_fit, y_fit, config)
+    steps_per_epoch = -(-len(x_fit) // config.batch_size)
+    model = build(config.arch, CLASSES_WITH_NOT_A_DIGIT if config.synthetic else CLASSES)
+    if config.init_from:
+        start_from(model, config.init_from)
     trainer = compile_trainer(model, config, steps_per_epoch)
     folder = checkpoint_dir(out)
     if first_epoch:
@@ -199,9 +254,11 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     validation = (x_validation, targets(y_validation, config)) if len(x_validation) else None
     # The images are fed in an order fixed by (seed, epoch), not by Keras's shuffle, so that
     # a resumed run continues exactly where the interrupted one stopped.
-    trainer.fit(batches(x_fit, targets(y_fit, config), config.batch_size, config.seed, first_epoch, config.epochs),
-                steps_per_epoch=steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
-                validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=False)
+    if first_epoch < config.epochs:  # all done when a run stopped after its last checkpoint
+        trainer.fit(training_data(x_fit, targets(y_fit, config), config.batch_size, config.seed, first_epoch,
+                                  config.epochs),
+                    steps_per_epoch=steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
+                    validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=False)
     if checkpoint.diverged is not None:
         # TensorFlow finalises an unfinished input pipeline at exit, after Python is gone, and
         # logs an error then; collected now, it finishes quietly.

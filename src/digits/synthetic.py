@@ -1,0 +1,253 @@
+"""Training images beyond MNIST: other hands' styles, other resolutions, and things that are not digits.
+
+MNIST's writers (American census staff and students) write a 1 as a bare stroke, an
+open 4, an uncrossed 7, at one resolution and stroke width. People bring more: a 1 with
+a flag and a foot, a crossed 7, a closed 4, script and printed styles, 15-pixel crops
+with a few grey levels, hair-thin and heavy pens. And they bring things that are not
+digits at all: letters, symbols, scribbles, a tap on the canvas. This module draws both
+kinds from pen strokes (the Hershey vector fonts and hand-written stroke lists below),
+varies them as hands and cameras do, and passes every image through
+``digits.preprocess.to_model_input``, the same path a user's image takes, so the model
+learns on exactly what it will be shown. Non-digits get the label ``NOT_A_DIGIT`` (10).
+
+``training_set(count, seed, ...)`` returns (images uint8 (N, 28, 28), in MNIST's own
+form, labels uint8 (N,)): about ``NON_DIGIT_SHARE`` non-digits, ``REDRAWN_SHARE`` MNIST
+training digits drawn again small and tight, the rest digits drawn from strokes. The
+result is cached under the data cache, keyed by count, seed, ``VERSION`` and the MNIST
+images given.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+NOT_A_DIGIT = 10
+# Shares of the set: non-digits, and MNIST digits drawn again at other sizes, grey levels and pens.
+NON_DIGIT_SHARE = 0.3
+REDRAWN_SHARE = 0.25
+# Images per independently seeded chunk, so that chunks can be drawn in parallel.
+CHUNK = 2000
+# Bump when the drawing changes, so cached sets are remade.
+VERSION = 1
+DIGIT_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "rowmand", "timesr", "timesi",
+               "timesrb", "greek")
+LETTER_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "timesr", "timesi")
+# Letters and symbols that no one would take for a digit (no O, I, l, S, Z, B, G, q, g, b, T, L, J, ...).
+LETTERS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy#$%&@*+=?!<>~^{}"
+GREEK_LETTERS = "aefglmpswy"  # α ε φ γ λ μ π σ ω ψ in the Hershey greek font
+
+# Styles MNIST's writers rarely use, as strokes in a unit box (x right, y down).
+STYLED_DIGITS = {
+    1: [[[(0.3, 0.3), (0.6, 0.05), (0.6, 0.95)]],                                # flag
+        [[(0.25, 0.3), (0.6, 0.05), (0.6, 0.95)], [(0.35, 0.95), (0.85, 0.95)]],  # flag and foot
+        [[(0.45, 0.2), (0.6, 0.05), (0.55, 0.95)]]],                             # short flag
+    4: [[[(0.65, 0.95), (0.65, 0.05), (0.15, 0.65), (0.9, 0.65)]],                # closed top
+        [[(0.3, 0.05), (0.2, 0.6), (0.85, 0.6)], [(0.65, 0.3), (0.65, 0.95)]]],  # open, two strokes
+    7: [[[(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)], [(0.3, 0.5), (0.8, 0.5)]],     # crossed
+        [[(0.15, 0.2), (0.2, 0.1), (0.85, 0.1), (0.45, 0.95)], [(0.35, 0.55), (0.75, 0.52)]]],
+    9: [[[(0.75, 0.35), (0.5, 0.1), (0.25, 0.3), (0.45, 0.5), (0.75, 0.35), (0.75, 0.95)]]],  # straight stem
+    2: [[[(0.2, 0.3), (0.45, 0.08), (0.75, 0.25), (0.2, 0.9), (0.4, 0.8), (0.85, 0.9)]]],    # looped base
+}
+
+
+@lru_cache(maxsize=None)
+def hershey(font: str):
+    from HersheyFonts import HersheyFonts
+
+    fonts = HersheyFonts()
+    fonts.load_default_font(font)
+    return fonts
+
+
+def glyph_strokes(font: str, character: str) -> list[np.ndarray]:
+    """The character's strokes in ``font`` as polylines of (x, y) points, y down."""
+    strokes: list[list] = []
+    for start, stop in hershey(font).lines_for_text(character):
+        if strokes and strokes[-1][-1] == start:
+            strokes[-1].append(stop)
+        else:
+            strokes.append([start, stop])
+    return [np.array(stroke, dtype=np.float64) * [1, -1] for stroke in strokes]
+
+
+def wobble(points: np.ndarray, amount: float, random: np.random.Generator) -> np.ndarray:
+    """Resample a polyline densely and bend it by a smooth random offset (a hand is not a ruler)."""
+    lengths = np.hypot(*np.diff(points, axis=0).T)
+    position = np.concatenate([[0], np.cumsum(lengths)])
+    if position[-1] == 0:
+        return points
+    samples = np.linspace(0, position[-1], max(2, int(position[-1] / amount * 4) + 2))
+    dense = np.stack([np.interp(samples, position, points[:, axis]) for axis in range(2)], axis=1)
+    phase, frequency = random.uniform(0, 2 * math.pi, 2), random.uniform(0.5, 2.0, 2)
+    offset = np.stack([np.sin(frequency[axis] * samples / max(position[-1], 1e-9) * 2 * math.pi + phase[axis])
+                       for axis in range(2)], axis=1)
+    return dense + amount * 0.3 * offset
+
+
+def render(strokes: list[np.ndarray], random: np.random.Generator, low_resolution: bool = False) -> Image.Image:
+    """Draw strokes as a hand would: slanted, turned, squeezed, wobbling, with a pen of random width."""
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    size = max(float(np.max(high - low)), 1e-6)
+    slant, turn = random.uniform(-0.35, 0.35), math.radians(random.uniform(-12, 12))
+    squeeze = random.uniform(0.7, 1.25)
+    matrix = np.array([[squeeze, slant], [0, 1]]) @ np.array([[math.cos(turn), -math.sin(turn)],
+                                                               [math.sin(turn), math.cos(turn)]])
+    canvas = int(random.integers(48, 128))
+    scale = canvas * 0.7 / size
+    image = Image.new("L", (canvas, canvas), 0)
+    draw = ImageDraw.Draw(image)
+    pen = max(1, int(round(canvas * random.choice([random.uniform(0.02, 0.05), random.uniform(0.05, 0.12)]))))
+    for stroke in strokes:
+        moved = (stroke - (low + high) / 2) @ matrix.T * scale + canvas / 2
+        moved = wobble(moved, canvas * random.uniform(0.005, 0.03), random)
+        draw.line([tuple(point) for point in moved], fill=int(random.uniform(150, 255)), width=pen, joint="curve")
+    if low_resolution:
+        side = int(random.integers(10, 20))
+        image = image.resize((side, side), Image.Resampling.BOX)
+        levels = int(random.integers(3, 9))
+        image = image.point(lambda value: int(round(value / 255 * (levels - 1)) / (levels - 1) * 255))
+    return image
+
+
+def digit_strokes(digit: int, random: np.random.Generator) -> list[np.ndarray]:
+    styles = STYLED_DIGITS.get(digit, [])
+    if styles and random.random() < 0.5:
+        return [np.array(stroke, dtype=np.float64) for stroke in styles[int(random.integers(len(styles)))]]
+    return glyph_strokes(str(random.choice(DIGIT_FONTS)), str(digit))
+
+
+def scribble(random: np.random.Generator) -> list[np.ndarray]:
+    """Something that is not a digit: a scribble, hatching, a dot, a dash, a star, a box, a wave."""
+    kind = int(random.integers(7))
+    if kind == 0:  # a scribble of many turns
+        return [np.cumsum(random.normal(0, 1, (int(random.integers(8, 20)), 2)), axis=0)]
+    if kind == 1:  # hatching
+        return [random.uniform(0, 1, (2, 2)) for _ in range(int(random.integers(4, 12)))]
+    if kind == 2:  # a dot or a tap
+        centre = random.uniform(0, 1, 2)
+        return [np.array([centre, centre + random.uniform(-0.02, 0.02, 2)]), np.array([[0, 0], [0.001, 0]]) + centre]
+    if kind == 3:  # a dash, never upright (that is a 1)
+        angle = math.radians(random.uniform(-50, 50))
+        return [np.array([[0, 0], [math.cos(angle), math.sin(angle)]])]
+    if kind == 4:  # a star
+        steps = np.arange(6) * 144
+        return [np.stack([np.sin(np.radians(steps)), -np.cos(np.radians(steps))], axis=1)]
+    if kind == 5:  # a box with a diagonal or two
+        box = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], dtype=np.float64)
+        return [box, np.array([[0, 0], [1, 1]])] + ([np.array([[1, 0], [0, 1]])] if random.random() < 0.5 else [])
+    # a wave or zigzag
+    xs = np.linspace(0, 1, 30)
+    return [np.stack([xs, 0.15 * np.sin(xs * random.uniform(10, 30))], axis=1)]
+
+
+def non_digit_strokes(random: np.random.Generator) -> list[np.ndarray]:
+    choice = random.random()
+    if choice < 0.45:
+        return glyph_strokes(str(random.choice(LETTER_FONTS)), str(random.choice(list(LETTERS))))
+    if choice < 0.55:
+        return glyph_strokes("greek", str(random.choice(list(GREEK_LETTERS))))
+    return scribble(random)
+
+
+def draw_one(label: int, random: np.random.Generator) -> Image.Image:
+    strokes = digit_strokes(label, random) if label != NOT_A_DIGIT else non_digit_strokes(random)
+    strokes = [stroke for stroke in strokes if len(stroke) >= 2]
+    return render(strokes, random, low_resolution=random.random() < 0.25)
+
+
+def redraw(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
+    """An MNIST digit (uint8 28×28) as a form field or an old scanner gives it: cropped tight, small, few grey levels.
+
+    The digit touches the frame, is squeezed or stretched, slanted, drawn with a thinner
+    or heavier pen, and kept at 10 to 24 pixels with 2 to 16 grey levels.
+    """
+    from scipy import ndimage
+
+    rows = np.flatnonzero(digit.max(axis=1) > 40)
+    columns = np.flatnonzero(digit.max(axis=0) > 40)
+    image = digit[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1].astype(np.float32)
+    pen = random.random()
+    if pen < 0.2:
+        image = ndimage.grey_dilation(np.pad(image, 1), size=(2, 2))
+    elif pen < 0.35:
+        image = np.clip(image * 1.6 - 120, 0, 255)  # a finer pen: keep only the stroke's core
+    slant = random.uniform(-0.3, 0.3)
+    padded = np.pad(image, ((0, 0), (6, 6)))
+    image = ndimage.affine_transform(padded, [[1, 0], [slant, 1]], offset=[0, -slant * padded.shape[0] / 2], order=1)
+    keep = np.flatnonzero(image.max(axis=0) > 40)
+    image = image[:, keep[0]:keep[-1] + 1] if keep.size else image
+    height = int(random.integers(10, 25))
+    width = max(3, int(round(image.shape[1] * height / image.shape[0] * random.uniform(0.7, 1.4))))
+    if random.random() < 0.3:
+        width = height
+    small = np.asarray(Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).resize(
+        (width, height), Image.Resampling.BOX), dtype=np.float32)
+    levels = int(random.choice([2, 3, 4, 7, 16]))
+    small = np.round(small / 255 * (levels - 1)) / (levels - 1) * 255
+    return Image.fromarray((255 - small if random.random() < 0.6 else small).astype(np.uint8))
+
+
+def generate_chunk(count: int, seed: int, chunk: int, mnist_images: np.ndarray,
+                   mnist_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One independently seeded chunk: uint8 (count, 28, 28) model inputs and their labels."""
+    from digits.preprocess import to_model_input
+
+    random = np.random.default_rng([seed, chunk])
+    images = np.zeros((count, 28, 28), dtype=np.uint8)
+    labels = np.zeros(count, dtype=np.uint8)
+    for index in range(count):
+        while True:
+            share = random.random()
+            if share < REDRAWN_SHARE:
+                pick = int(random.integers(len(mnist_images)))
+                label, drawing = int(mnist_labels[pick]), redraw(mnist_images[pick], random)
+            else:
+                label = NOT_A_DIGIT if share < REDRAWN_SHARE + NON_DIGIT_SHARE else int(random.integers(10))
+                drawing = draw_one(label, random)
+            try:
+                images[index] = np.round(to_model_input(drawing) * 255).astype(np.uint8)
+                labels[index] = label
+                break
+            except ValueError:  # NoDigitError included: the drawing is declined, draw another
+                continue
+    return images, labels
+
+
+def training_set(count: int, seed: int, mnist_images: np.ndarray, mnist_labels: np.ndarray,
+                 workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` drawn model inputs, uint8 (N, 28, 28), and labels uint8 (N,); cached under the data cache.
+
+    ``mnist_images``/``mnist_labels`` are the MNIST images that may be redrawn: the
+    training part only, never the validation split or the test set. The cache key holds
+    their checksum, so a different split draws a new set.
+    """
+    import hashlib
+    from concurrent.futures import ProcessPoolExecutor
+
+    from digits.data import cache_path
+    from digits.files import atomic_path
+
+    key = hashlib.sha256(mnist_images.tobytes() + mnist_labels.tobytes()).hexdigest()[:12]
+    path = cache_path().with_name(f"synthetic-v{VERSION}-{count}-seed{seed}-{key}.npz")
+    if path.exists():
+        with np.load(path, allow_pickle=False) as stored:
+            return stored["images"], stored["labels"]
+    sizes = [min(CHUNK, count - start) for start in range(0, count, CHUNK)]
+    arguments = [(size, seed, chunk, mnist_images, mnist_labels) for chunk, size in enumerate(sizes)]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(generate_chunk, *zip(*arguments)))
+    else:
+        parts = [generate_chunk(*argument) for argument in arguments]
+    images = np.concatenate([part[0] for part in parts])
+    labels = np.concatenate([part[1] for part in parts])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, images=images, labels=labels)
+    return images, labels

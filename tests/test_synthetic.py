@@ -1,0 +1,40 @@
+import numpy as np
+
+from digits.synthetic import NOT_A_DIGIT, generate_chunk, glyph_strokes, non_digit_strokes, redraw
+
+
+def test_chunks_are_reproducible_model_inputs_with_digits_and_non_digits(mnist):
+    (x_train, y_train), _ = mnist
+    images, labels = generate_chunk(60, 0, 3, x_train[:1000], y_train[:1000])
+    again, again_labels = generate_chunk(60, 0, 3, x_train[:1000], y_train[:1000])
+    np.testing.assert_array_equal(images, again)
+    np.testing.assert_array_equal(labels, again_labels)
+    assert images.shape == (60, 28, 28) and images.dtype == np.uint8
+    assert (labels == NOT_A_DIGIT).any() and (labels < NOT_A_DIGIT).any() and labels.max() <= NOT_A_DIGIT
+    # Every image went through to_model_input: ink inside the 20-pixel box, centred by mass.
+    for image in images:
+        rows, columns = np.nonzero(image > 10)
+        assert np.ptp(rows) < 22 and np.ptp(columns) < 22
+        centre = (image.astype(float) * np.arange(28)[:, None]).sum() / image.sum()
+        assert abs(centre - 14) < 2.5
+
+
+def test_another_chunk_draws_other_images(mnist):
+    (x_train, y_train), _ = mnist
+    first, _ = generate_chunk(10, 0, 0, x_train[:100], y_train[:100])
+    second, _ = generate_chunk(10, 0, 1, x_train[:100], y_train[:100])
+    assert not np.array_equal(first, second)
+
+
+def test_redrawn_mnist_digits_are_small_tight_crops(mnist):
+    (x_train, _), _ = mnist
+    random = np.random.default_rng(0)
+    for digit in x_train[:20]:
+        image = redraw(digit, random)
+        assert max(image.size) <= 40 and min(image.size) >= 3
+
+
+def test_letters_come_as_pen_strokes_and_never_as_look_alikes():
+    assert all(len(stroke) >= 2 for stroke in glyph_strokes("futural", "A"))
+    random = np.random.default_rng(1)
+    assert all(len(non_digit_strokes(random)) >= 1 for _ in range(50))
