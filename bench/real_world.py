@@ -3,9 +3,10 @@
 Categories: photos of a digit on paper (uneven light, tinted paper, coloured ink, blur,
 small rotations, JPEG noise, the digit from a tenth to most of the frame), scans, canvas
 exports (transparent, black strokes, thick brush, small in a corner), 28×28 images in
-either polarity, low-resolution digits (8 to 32 pixels), numbers of 2 to 6 digits, real
-handwriting by other writers (scikit-learn's 8×8 `load_digits`, from the UCI optdigits
-set), and blank images that must get no digit.
+either polarity, low-resolution digits (8 to 32 pixels), tight crops touching the frame,
+sheets and sticky notes lying on a desk (``scenes.py``), numbers on paper and on a desk,
+meter strips, real handwriting by other writers (``writers.py``: UCI pen digits, and
+scikit-learn's 8×8 ``load_digits``), and non-digits and blanks that must get no digit.
 
 Test images 0-4999 with seed 0 were used while tuning the preprocessing; test images
 5000-9999 with seed 1 (the default) were not: the "held-out" figures are the report.
@@ -14,6 +15,7 @@ Test images 0-4999 with seed 0 were used while tuning the preprocessing; test im
 place to compare models or recipes, since model choices never look at the test set.
 
 Run: .venv/bin/python bench/real_world.py [--count 500] [--part held-out|tuning|validation] [--model PATH]
+     [--only desk,tight,...]
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageFilter
 
+import scenes
+import writers
 from digits.card import today
 from digits.data import load_mnist
 from digits.predict import load_recogniser, recognise, recognise_numbers
@@ -148,16 +152,26 @@ def blank(index: int, random: np.random.Generator) -> Image.Image:
     return jpeg(image, 70)
 
 
-def accuracy(images: list, labels: list[int], recogniser) -> float:
+def answers(images: list, labels: list[int], recogniser) -> tuple[float, float]:
+    """(accuracy, share given a digit at all): an image declined counts as wrong."""
     predictions = recognise(images, recogniser)
-    return float(np.mean([prediction.digit == label for prediction, label in zip(predictions, labels)]))
+    right = [prediction.digit == label for prediction, label in zip(predictions, labels)]
+    read = [prediction.digit is not None for prediction in predictions]
+    return float(np.mean(right)), float(np.mean(read))
+
+
+def number_answers(images: list, truths: list[str], recogniser) -> float:
+    readings = recognise_numbers(images, recogniser)
+    return float(np.mean([reading.number == truth for reading, truth in zip(readings, truths)]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500, help="images per category (default: 500)")
     parser.add_argument("--part", choices=list(PARTS), default="held-out", help="which test images and seed")
-    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--model", help="model file or shipped name (default: the shipped default model)")
+    parser.add_argument("--only", help="comma-separated category keys to run (default: all): "
+                                       + ", ".join(CATEGORY_KEYS))
     arguments = parser.parse_args()
     split_name, start, stop, seed = PARTS[arguments.part]
     random = np.random.default_rng(seed)
@@ -166,45 +180,100 @@ def main() -> None:
     x_part, y_part = test_arrays if split_name == "test" else train_arrays
     if start is None:
         start, stop = validation_range(len(x_part))
-    indices = random.choice(np.arange(start, stop), size=min(arguments.count, stop - start), replace=False)
+    chosen = set(arguments.only.split(",")) if arguments.only else set(CATEGORY_KEYS)
+    count = arguments.count
+    indices = random.choice(np.arange(start, stop), size=min(count, stop - start), replace=False)
     labels = [int(y_part[index]) for index in indices]
+    digits_of = lambda length: random.choice(np.arange(start, stop), size=length)  # noqa: E731
 
-    results: dict[str, float] = {}
-    generators: dict[str, Callable] = {"photo of a digit on paper": photo, "scan": scan, "canvas export": canvas,
-                                       "28x28, either polarity": polarity, "low resolution (8-32 px)": low_resolution}
-    for name, make in generators.items():
+    results: dict[str, str] = {}
+    read_shares: list[float] = []
+
+    def report(name: str, value: float, seconds: float, read: float | None = None) -> None:
+        results[name] = f"{100 * value:.2f}%"
+        if read is not None:
+            read_shares.append(read)
+        print(f"{name}: {100 * value:.2f}% ({seconds:.1f} s)", flush=True)
+
+    generators: dict[str, tuple[str, Callable]] = {
+        "photo": ("photo of a digit on paper, filling the frame", photo), "scan": ("scan", scan),
+        "canvas": ("canvas export", canvas), "polarity": ("28x28, either polarity", polarity),
+        "low": ("low resolution (8-32 px)", low_resolution),
+        "tight": ("tight crops, touching the frame (form fields)", scenes.tight_crop)}
+    for key, (name, make) in generators.items():
+        if key in chosen:
+            started = time.perf_counter()
+            value, read = answers([make(x_part[index], random) for index in indices], labels, recogniser)
+            report(name, value, time.perf_counter() - started, read)
+
+    if "desk" in chosen:
         started = time.perf_counter()
-        results[name] = accuracy([make(x_part[index], random) for index in indices], labels, recogniser)
-        print(f"{name}: {100 * results[name]:.2f}% ({time.perf_counter() - started:.1f} s)", flush=True)
+        kinds = [(scenes.DESKS[index % 4], scenes.PAPERS[(index // 4) % 4]) for index in range(count)]
+        photos = [scenes.desk_photo([x_part[index]], random, desk, paper) for index, (desk, paper) in zip(indices, kinds)]
+        predictions = recognise(photos, recogniser)
+        right = np.array([prediction.digit == label for prediction, label in zip(predictions, labels)])
+        read_shares.append(float(np.mean([prediction.digit is not None for prediction in predictions])))
+        report("photos of paper on a desk (all kinds)", float(right.mean()), time.perf_counter() - started)
+        held_out = np.array([desk in scenes.HELD_OUT_KINDS or paper in scenes.HELD_OUT_KINDS for desk, paper in kinds])
+        results["... of which kinds kept out of tuning (cloth desk, squared paper, sticky notes)"] = (
+            f"{100 * right[held_out].mean():.2f}%")
 
-    numbers, truths = [], []
-    for _ in range(arguments.count):
-        length = int(random.integers(2, 7))
-        chosen = random.choice(np.arange(start, stop), size=length)
-        numbers.append(number_image([x_part[index] for index in chosen], random))
-        truths.append("".join(str(y_part[index]) for index in chosen))
-    readings = recognise_numbers(numbers, recogniser)
-    results["numbers of 2-6 digits, entirely right"] = float(np.mean(
-        [reading.number == truth for reading, truth in zip(readings, truths)]))
-    print(f"numbers: {100 * results['numbers of 2-6 digits, entirely right']:.2f}%", flush=True)
+    if "numbers" in chosen:
+        numbers, truths = [], []
+        for _ in range(count):
+            chosen_digits = digits_of(int(random.integers(2, 7)))
+            numbers.append(number_image([x_part[index] for index in chosen_digits], random))
+            truths.append("".join(str(y_part[index]) for index in chosen_digits))
+        started = time.perf_counter()
+        report("numbers of 2-6 digits on plain paper, entirely right", number_answers(numbers, truths, recogniser),
+               time.perf_counter() - started)
+    if "desk-numbers" in chosen:
+        numbers, truths = [], []
+        for _ in range(count // 2):
+            chosen_digits = digits_of(int(random.integers(2, 6)))
+            numbers.append(scenes.desk_photo([x_part[index] for index in chosen_digits], random))
+            truths.append("".join(str(y_part[index]) for index in chosen_digits))
+        started = time.perf_counter()
+        report("numbers photographed on paper on a desk, entirely right", number_answers(numbers, truths, recogniser),
+               time.perf_counter() - started)
+    if "meters" in chosen:
+        strips, truths = [], []
+        for _ in range(count // 2):
+            chosen_digits = digits_of(int(random.integers(4, 8)))
+            strips.append(scenes.meter([x_part[index] for index in chosen_digits], random))
+            truths.append("".join(str(y_part[index]) for index in chosen_digits))
+        started = time.perf_counter()
+        report("meter strips, entirely right", number_answers(strips, truths, recogniser), time.perf_counter() - started)
 
-    from sklearn.datasets import load_digits
+    if "writers" in chosen:
+        started = time.perf_counter()
+        images, truths = writers.load_digits_images()
+        value, read = answers(images, truths, recogniser)
+        report("other writers: load_digits 8x8 (all 1,797)", value, time.perf_counter() - started, read)
+        started = time.perf_counter()
+        images, truths = writers.pendigits(None, np.random.default_rng(seed))
+        value, read = answers(images, truths, recogniser)
+        report("other writers: UCI pen digits, 44 writers (all 10,992)", value, time.perf_counter() - started, read)
 
-    other = load_digits()
-    images = [Image.fromarray((image * 255 / 16).astype(np.uint8)) for image in other.images]
-    results["other writers (load_digits 8x8, all 1797)"] = accuracy(images, other.target.tolist(), recogniser)
-
-    blanks = [blank(index, random) for index in range(200)]
-    given = sum(prediction.digit is not None for prediction in recognise(blanks, recogniser))
-    results["blank images given a digit (of 200)"] = given
+    if "non-digits" in chosen:
+        started = time.perf_counter()
+        drawn = [scenes.non_digit(index, random)[0] for index in range(count)]
+        drawn += [blank(index, random) for index in range(count // 5)]
+        declined = float(np.mean([prediction.digit is None for prediction in recognise(drawn, recogniser)]))
+        report(f"non-digits and blanks declined (of {len(drawn)})", declined, time.perf_counter() - started)
+    if read_shares:
+        results["real digits given a digit (mean over the categories above)"] = f"{100 * np.mean(read_shares):.2f}%"
 
     print(f"\n# real-world accuracy, {today()}, part {arguments.part} (MNIST {split_name} images {start}-{stop - 1}, "
-          f"seed {seed}), {arguments.count} per category, model {recogniser.path.name}")
+          f"seed {seed}), {count} per category, model {recogniser.path.name}")
     print("| category | result |")
     print("|---|---|")
     for name, value in results.items():
-        shown = f"{value}" if name.startswith("blank") else f"{100 * value:.2f}%"
-        print(f"| {name} | {shown} |")
+        print(f"| {name} | {value} |")
+
+
+CATEGORY_KEYS = ("photo", "scan", "canvas", "polarity", "low", "tight", "desk", "numbers", "desk-numbers", "meters",
+                 "writers", "non-digits")
 
 
 if __name__ == "__main__":
