@@ -168,8 +168,9 @@ def read_number(image, recogniser) -> dict:
         item.probabilities = row
     chosen = []
     for group in groups:
-        split = np.prod([part.probabilities.max() for part in group.parts]) if group.parts else 0.0
-        chosen.extend(group.parts if split > group.whole.probabilities.max() else [group.whole])
+        # Split or whole, by how likely each is to be digits (the "not a digit" column left out).
+        split = np.prod([part.probabilities[:NOT_A_DIGIT].max() for part in group.parts]) if group.parts else 0.0
+        chosen.extend(group.parts if split > group.whole.probabilities[:NOT_A_DIGIT].max() else [group.whole])
     digits = [{"digit": None if item.probabilities.argmax() == NOT_A_DIGIT else int(item.probabilities.argmax()),
                "confidence": round(float(item.probabilities.max()), 6), "box": list(item.box)} for item in chosen]
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
