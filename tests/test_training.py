@@ -295,3 +295,12 @@ def test_a_nan_loss_stops_the_run_without_touching_out(tmp_path, tiny_arrays):
         train(tiny_config(tmp_path, epochs=3), data=tiny_arrays, verbose=0, callbacks=[PoisonWeights(1)])
     assert "\n" not in str(raised.value) and "checkpoint of epoch 1 is kept" in str(raised.value)
     assert out.read_text() == "the previous model" and epochs_done(checkpoint_dir(out)) == 1
+
+
+def test_a_run_stopped_after_its_last_epoch_resumes_to_saving(tmp_path, tiny_arrays):
+    config = tiny_config(tmp_path, epochs=2)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=tiny_arrays, verbose=0, callbacks=[StopAfter(2)])
+    counter = CountEpochs()
+    card = train(config, data=tiny_arrays, resume=True, verbose=0, callbacks=[counter])
+    assert counter.epochs == [] and card["resumed"] is True and (tmp_path / "model.keras").exists()
