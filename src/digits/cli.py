@@ -250,8 +250,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--synthetic", type=int,
                        help="drawn images added to training: other styles, tight small crops and non-digits, "
                             "which adds a 'not a digit' output (default: the preset's)")
-    train.add_argument("--init-from", help="start from this trained model's weights: a .keras path or a shipped "
-                                           "model's name, same --arch (default: the preset's; none for most)")
+    train.add_argument("--init-from", help="start from this trained model's weights: a .keras path, a shipped "
+                                           "model's name or mnist-only, same --arch (default: the preset's)")
     train.add_argument("--validation-split", type=float,
                        help="fraction of the training set held out for validation (default: 0.1)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components, ink_map
+from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import find_sheet
 
@@ -171,8 +172,10 @@ def read_number(image, recogniser) -> dict:
         # Split or whole, by how likely each is to be digits (the "not a digit" column left out).
         split = np.prod([part.probabilities[:NOT_A_DIGIT].max() for part in group.parts]) if group.parts else 0.0
         chosen.extend(group.parts if split > group.whole.probabilities[:NOT_A_DIGIT].max() else [group.whole])
-    digits = [{"digit": None if item.probabilities.argmax() == NOT_A_DIGIT else int(item.probabilities.argmax()),
-               "confidence": round(float(item.probabilities.max()), 6), "box": list(item.box)} for item in chosen]
+    digits = [{"digit": None if item.probabilities[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD
+               else int(item.probabilities[:NOT_A_DIGIT].argmax()),
+               "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
+              for item in chosen]
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         places = ", ".join(str(place) for place in unreadable)

@@ -29,10 +29,12 @@ NOT_A_DIGIT = 10
 # Shares of the set: non-digits, and MNIST digits drawn again at other sizes, grey levels and pens.
 NON_DIGIT_SHARE = 0.3
 REDRAWN_SHARE = 0.25
+# Share of drawings stretched on both axes to fill a square.
+SQUARE_PAD_SHARE = 0.15
 # Images per independently seeded chunk, so that chunks can be drawn in parallel.
 CHUNK = 2000
 # Bump when the drawing changes, so cached sets are remade.
-VERSION = 1
+VERSION = 2
 DIGIT_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "rowmand", "timesr", "timesi",
                "timesrb", "greek")
 LETTER_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "timesr", "timesi")
@@ -44,10 +46,12 @@ GREEK_LETTERS = "aefglmpswy"  # α ε φ γ λ μ π σ ω ψ in the Hershey gre
 STYLED_DIGITS = {
     1: [[[(0.3, 0.3), (0.6, 0.05), (0.6, 0.95)]],                                # flag
         [[(0.25, 0.3), (0.6, 0.05), (0.6, 0.95)], [(0.35, 0.95), (0.85, 0.95)]],  # flag and foot
-        [[(0.45, 0.2), (0.6, 0.05), (0.55, 0.95)]]],                             # short flag
+        [[(0.45, 0.2), (0.6, 0.05), (0.55, 0.95)]],                              # short flag
+        [[(0.05, 0.55), (0.7, 0.05), (0.6, 0.95)]]],                             # long flag from low down
     4: [[[(0.65, 0.95), (0.65, 0.05), (0.15, 0.65), (0.9, 0.65)]],                # closed top
         [[(0.3, 0.05), (0.2, 0.6), (0.85, 0.6)], [(0.65, 0.3), (0.65, 0.95)]]],  # open, two strokes
     7: [[[(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)], [(0.3, 0.5), (0.8, 0.5)]],     # crossed
+        [[(0.1, 0.15), (0.85, 0.1), (0.55, 0.5), (0.25, 0.5), (0.85, 0.5), (0.4, 0.95)]],  # crossed in one stroke
         [[(0.15, 0.2), (0.2, 0.1), (0.85, 0.1), (0.45, 0.95)], [(0.35, 0.55), (0.75, 0.52)]]],
     9: [[[(0.75, 0.35), (0.5, 0.1), (0.25, 0.3), (0.45, 0.5), (0.75, 0.35), (0.75, 0.95)]]],  # straight stem
     2: [[[(0.2, 0.3), (0.45, 0.08), (0.75, 0.25), (0.2, 0.9), (0.4, 0.8), (0.85, 0.9)]]],    # looped base
@@ -99,6 +103,10 @@ def render(strokes: list[np.ndarray], random: np.random.Generator, low_resolutio
                                                                [math.sin(turn), math.cos(turn)]])
     canvas = int(random.integers(48, 128))
     scale = canvas * 0.7 / size
+    if random.random() < SQUARE_PAD_SHARE:
+        # Written on a square pad that stretches each axis to fill it (as pen-tablet data sets are).
+        extent = np.ptp(points @ matrix.T, axis=0)
+        matrix = np.diag(np.max(extent) / np.maximum(extent, 1e-6 * size)) @ matrix
     image = Image.new("L", (canvas, canvas), 0)
     draw = ImageDraw.Draw(image)
     pen = max(1, int(round(canvas * random.choice([random.uniform(0.02, 0.05), random.uniform(0.05, 0.12)]))))

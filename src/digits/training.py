@@ -167,9 +167,10 @@ def start_from(model: keras.Model, source: str) -> None:
     keeps the source's columns for the outputs they share; the new output starts from
     zero weights and a bias at the mean of the others, so it begins as an even guess.
     """
-    from digits.predict import model_path
+    from digits.predict import MODELS_DIR, model_path
 
-    path = model_path(source, ".keras")
+    packaged = MODELS_DIR / f"{source}.keras"
+    path = packaged if packaged.exists() else model_path(source, ".keras")
     loaded = keras.saving.load_model(path, compile=False)
     # A shipped model wraps its member networks (an average, a temperature): take the first of this arch.
     shape = [type(layer).__name__ for layer in model.layers]
