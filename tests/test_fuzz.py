@@ -150,8 +150,8 @@ def hostile() -> dict[str, bytes]:
     Image.new("F", (28, 28)).save(spider, format="SPIDER")
     ico = io.BytesIO()
     Image.new("L", (32, 32)).save(ico, format="ICO")
-    return {"eps": eps, "spider": spider.getvalue(), "ico": ico.getvalue(), "png-12000x12000": png_declaring(12000, 12000),
-            "png-0x0": png_declaring(0, 0), "png-1x4000000000": png_declaring(1, 4_000_000_000),
+    return {"eps": eps, "spider": spider.getvalue(), "ico": ico.getvalue(),
+            "png-12000x12000": png_declaring(12000, 12000), "png-0x0": png_declaring(0, 0), "png-1x4000000000": png_declaring(1, 4_000_000_000),
             "empty": b"", "zeros": bytes(4096), "text": b"hello, world\n" * 20}
 
 

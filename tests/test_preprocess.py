@@ -204,8 +204,9 @@ EPS = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\n"
        b"newpath 4 4 moveto 24 24 lineto 4 setlinewidth stroke showpage\n%%EOF\n")
 
 
-@pytest.mark.parametrize("data", [EPS, encoded(Image.new("F", (28, 28)), "SPIDER"), encoded(Image.new("L", (28, 28)), "ICO"),
-                                  encoded(Image.new("RGB", (28, 28)), "PPM")], ids=["eps", "spider", "ico", "ppm"])
+@pytest.mark.parametrize("data", [EPS, encoded(Image.new("F", (28, 28)), "SPIDER"),
+                                  encoded(Image.new("L", (28, 28)), "ICO"), encoded(Image.new("RGB", (28, 28)), "PPM")],
+                         ids=["eps", "spider", "ico", "ppm"])
 def test_only_the_six_promised_formats_are_opened(tmp_path, data, monkeypatch):
     import subprocess
 

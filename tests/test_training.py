@@ -210,7 +210,8 @@ def test_the_epoch_order_depends_on_seed_and_epoch_only():
     from digits.checkpoint import batches, epoch_order
 
     assert sorted(epoch_order(0, 1, 10)) == list(range(10))
-    assert (epoch_order(0, 1, 10) == epoch_order(0, 1, 10)).all() and not (epoch_order(0, 1, 10) == epoch_order(0, 2, 10)).all()
+    assert (epoch_order(0, 1, 10) == epoch_order(0, 1, 10)).all()
+    assert not (epoch_order(0, 1, 10) == epoch_order(0, 2, 10)).all()
     images, targets = np.arange(10), np.arange(10) * 2
     batched = list(batches(images, targets, 4, seed=0, first_epoch=1, epochs=3))
     assert [len(x) for x, _ in batched] == [4, 4, 2, 4, 4, 2]

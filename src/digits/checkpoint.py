@@ -88,7 +88,7 @@ def set_random_states(states: dict) -> None:
 
 
 def save_state(folder: Path, trainer: keras.Model, epochs_done: int) -> None:
-    """Write ``state.npz``: the trainer's and optimizer's variables and the random states, after ``epochs_done`` epochs."""
+    """Write ``state.npz`` after ``epochs_done`` epochs: trainer and optimizer variables, random states."""
     arrays = {f"trainer_{index:04d}": np.asarray(variable) for index, variable in enumerate(trainer.variables)}
     arrays.update({f"optimizer_{index:04d}": np.asarray(variable)
                    for index, variable in enumerate(trainer.optimizer.variables)})

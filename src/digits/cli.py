@@ -326,7 +326,8 @@ def parser() -> argparse.ArgumentParser:
 def needs_keras(arguments: argparse.Namespace) -> bool:
     model = getattr(arguments, "model", None) or ""
     # `train` imports Keras itself, once its settings are checked.
-    return arguments.command == "export" or (arguments.command != "train" and model.endswith((".keras", ".h5", ".hdf5")))
+    keras_model = model.endswith((".keras", ".h5", ".hdf5"))
+    return arguments.command == "export" or (arguments.command != "train" and keras_model)
 
 
 def main(argv: list[str] | None = None) -> int:

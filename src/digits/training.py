@@ -144,13 +144,15 @@ def start_checkpoint(config: TrainConfig, out: Path, resume: bool, restart: bool
         try:
             config = TrainConfig(**json.loads(saved_config.read_text()))
         except (ValueError, TypeError) as error:
-            raise ValueError(f"checkpoint {saved_config} is unreadable ({error}); pass --restart to start over") from None
+            raise ValueError(f"checkpoint {saved_config} is unreadable ({error}); "
+                             f"pass --restart to start over") from None
         config.validate()
         return config, epochs_done(folder) or 0
     if folder.exists() and not restart:
         done = epochs_done(folder)
         if done or (folder / "backup").exists():
-            progress = f"{done} of {json.loads(saved_config.read_text())['epochs']} epochs done" if done else "older format"
+            total = json.loads(saved_config.read_text())["epochs"]
+            progress = f"{done} of {total} epochs done" if done else "older format"
             raise FileExistsError(f"{folder} holds an interrupted run ({progress}); pass --resume to continue it, "
                                   f"or --restart to delete it and start over")
     if folder.exists():
