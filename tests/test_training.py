@@ -305,3 +305,35 @@ def test_a_run_stopped_after_its_last_epoch_resumes_to_saving(tmp_path, tiny_arr
     counter = CountEpochs()
     card = train(config, data=tiny_arrays, resume=True, verbose=0, callbacks=[counter])
     assert counter.epochs == [] and card["resumed"] is True and (tmp_path / "model.keras").exists()
+
+
+def test_drawn_images_and_a_start_model_are_checked_before_training(tmp_path):
+    from digits.config import preset
+
+    with pytest.raises(ValueError, match="synthetic -5"):
+        preset("robust").replace(synthetic=-5, out=str(tmp_path / "m.keras")).validate()
+    with pytest.raises(ValueError, match="init_from 'nosuch'"):
+        preset("robust").replace(init_from="nosuch", out=str(tmp_path / "m.keras")).validate()
+    preset("robust").replace(out=str(tmp_path / "m.keras")).validate()
+
+
+def test_start_from_copies_a_trained_network_and_grows_its_classifier():
+    import keras
+
+    from digits.model import build
+    from digits.training import start_from
+
+    keras.utils.set_random_seed(3)
+    grown = build("compact", 11)
+    start_from(grown, "mnist-only")
+    from digits.predict import MODELS_DIR
+
+    stored = keras.saving.load_model(MODELS_DIR / "mnist-only.keras", compile=False)
+    source = [layer for layer in stored.layers
+              if isinstance(layer, keras.Model) and len(layer.layers) == len(grown.layers)][0]
+    kernel, bias = grown.layers[-1].get_weights()
+    old_kernel, old_bias = source.layers[-1].get_weights()
+    np.testing.assert_array_equal(kernel[:, :10], old_kernel)
+    np.testing.assert_array_equal(bias[:10], old_bias)
+    assert (kernel[:, 10] == 0).all() and bias[10] == pytest.approx(old_bias.mean())
+    np.testing.assert_array_equal(grown.layers[0].get_weights()[0], source.layers[0].get_weights()[0])

@@ -79,8 +79,18 @@ class TrainConfig:
             fraction(name, getattr(self, name), upper_open=True)
         if isinstance(self.synthetic, bool) or not isinstance(self.synthetic, int) or self.synthetic < 0:
             raise ValueError(f"synthetic {self.synthetic}: expected a whole number of drawn images, 0 or more")
+        if self.init_from and not init_source_exists(self.init_from):
+            raise ValueError(f"init_from {self.init_from!r}: no such model (a .keras path, a shipped model's name, "
+                             f"or mnist-only)")
         if not self.output_path().endswith(MODEL_SUFFIXES):
             raise ValueError(f"out {self.output_path()!r}: a model file must end in {' or '.join(MODEL_SUFFIXES)}")
+
+
+def init_source_exists(source: str) -> bool:
+    """Whether ``init_from`` names a file, or a model kept in the package (``default``, ``accurate``, ``mnist-only``)."""
+    from pathlib import Path
+
+    return Path(source).is_file() or (Path(__file__).parent / "models" / f"{source}.keras").is_file()
 
 
 PRESETS: dict[str, TrainConfig] = {
