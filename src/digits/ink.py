@@ -30,6 +30,8 @@ SPECK_FRACTION = 0.04
 # 1st to 99th percentile 2.1 to 4.9. Strokes outside [THIN, THICK] are brought to TARGET.
 THIN_STROKE, THICK_STROKE, TARGET_STROKE = 2.0, 7.0, 2.8
 MIN_MEASURABLE = 12
+# Pens wider than this many pixels are square (separable, so a long hair-thin line stays fast).
+LARGEST_DISK = 15
 # The shadow-following background's window: this fraction of the image's shorter side,
 # wider than the strokes of a digit that fills the frame.
 SHADOW_WINDOW_DIVISOR = 6
@@ -246,10 +248,14 @@ def normalise_stroke(crop: np.ndarray, scale: float) -> np.ndarray:
 
     change = abs(TARGET_STROKE - width) / scale
     size = 1 + 2 * max(1, round(change / 2))
-    disk = np.hypot(*np.mgrid[-(size // 2):size // 2 + 1, -(size // 2):size // 2 + 1]) <= size / 2
+    disk = None if size > LARGEST_DISK else np.hypot(*np.mgrid[-(size // 2):size // 2 + 1, -(size // 2):size // 2 + 1]) <= size / 2
     if width < THIN_STROKE:
+        if size > LARGEST_DISK:
+            # A hair-thin line across a large crop: a square pen (separable, fast) instead of a disk.
+            return ndimage.grey_dilation(np.pad(crop, size), size=(size, size))
         return ndimage.grey_dilation(np.pad(crop, size), footprint=disk)
-    thinned = ndimage.grey_erosion(crop, footprint=disk)
+    thinned = ndimage.grey_erosion(crop, footprint=disk) if disk is not None else ndimage.grey_erosion(
+        crop, size=(size, size))
     # Erosion must not eat the digit: keep the original if most of its ink would go.
     kept = (thinned > INK_THRESHOLD).sum() / max(int((crop > INK_THRESHOLD).sum()), 1)
     return thinned if kept > 0.3 else crop
