@@ -11,7 +11,7 @@ from conftest import SAMPLES
 from digits.card import read_card
 from digits.cli import main
 from digits.predict import MODELS_DIR, load_recogniser
-from digits.server import ServeConfig, create_app
+from digits.server import ServeConfig, create_app, plain_message
 from server_process import ServerProcess
 
 
@@ -49,12 +49,33 @@ def test_a_shipped_model_is_served_by_name():
         assert response.json()["digit"] == 7
 
 
-def test_predict_answers_as_the_cli_does(server, capsys):
+def test_predict_answers_as_the_cli_does_with_the_bare_file_name_and_a_message(server, capsys):
     sample = SAMPLES / "seven-canvas.png"
     response = post(server, sample.read_bytes(), name=str(sample))
     assert response.status_code == 200
     main(["predict", "--json", str(sample)])
-    assert response.json() == json.loads(capsys.readouterr().out)
+    cli = json.loads(capsys.readouterr().out)
+    body = response.json()
+    # The client's folders are not echoed back: path is the upload's file name only.
+    assert body.pop("path") == "seven-canvas.png" and cli.pop("path") == str(sample)
+    assert body.pop("message").endswith("sure.")
+    assert body == cli
+
+
+@pytest.mark.parametrize("name, media_type", [("seven-canvas.png", "image/png"), ("three-on-paper.jpg", "image/jpeg")])
+def test_a_raw_image_body_is_read_as_a_multipart_one_is(server, name, media_type):
+    data = (SAMPLES / name).read_bytes()
+    raw = httpx.post(f"{server.url}/api/predict?preview=1", content=data, headers={"content-type": media_type}, timeout=10)
+    assert raw.status_code == 200
+    body = raw.json()
+    assert body["path"] is None and body["preview"].startswith("data:image/png;base64,")
+    multipart = post(server, data, name=name, query="?preview=1").json()
+    assert {**body, "path": name} == multipart
+
+
+def test_a_body_that_is_neither_an_image_nor_multipart_is_415(server):
+    response = httpx.post(f"{server.url}/api/predict", content=b"{}", headers={"content-type": "application/json"})
+    assert response.status_code == 415 and "image/png" in response.json()["error"]
 
 
 def test_preview_is_the_28x28_model_input(server):
@@ -72,11 +93,44 @@ def test_number_query_reads_a_whole_number(server, mnist):
     _, (x_test, y_test) = mnist
     body = post(server, png(paper_number([x_test[0], x_test[1], x_test[2], x_test[3]])), query="?number=1").json()
     assert body["number"] == "".join(str(label) for label in y_test[:4]) and len(body["digits"]) == 4
+    assert body["message"].endswith("sure of its least clear digit.") or body["message"].startswith("Maybe")
+
+
+def test_number_with_preview_shows_each_digit_the_model_saw(server, mnist):
+    import base64
+
+    from test_number import paper_number
+
+    _, (x_test, _) = mnist
+    body = post(server, png(paper_number([x_test[0], x_test[1], x_test[2]])), query="?number=1&preview=1").json()
+    assert len(body["digits"]) == 3
+    preview = Image.open(io.BytesIO(base64.b64decode(body["preview"].split(",", 1)[1])))
+    assert preview.size == (3 * 28 + 2 * 2, 28)
 
 
 def test_blank_canvas_is_no_digit(server):
     body = post(server, (SAMPLES / "blank-canvas.png").read_bytes(), query="?preview=1").json()
     assert body["digit"] is None and "no ink" in body["reason"] and "preview" not in body
+    assert body["message"] == "I can't see a digit here: the image is blank."
+
+
+@pytest.mark.parametrize("result, message", [
+    ({"digit": 7, "confidence": 0.999, "low_confidence": False}, "99.9% sure."),
+    ({"digit": 2, "confidence": 0.527, "low_confidence": True}, "Only 52.7% sure: try writing it larger or clearer."),
+    ({"digit": None, "not_a_digit": 0.87, "reason": "this does not look like a digit (87% sure)"},
+     "Not a digit: this looks like something else (87% sure)."),
+    ({"digit": None, "reason": "no ink: the image is nearly uniform (contrast 0.00 < 0.15)"},
+     "I can't see a digit here: the image is blank."),
+    ({"digit": None, "reason": "no ink: only 3 ink pixels in a 28x28 image"},
+     "I can't see a digit here: there is too little ink."),
+    ({"number": "42", "confidence": 0.95, "low_confidence": False, "digits": [{}, {}]},
+     "95% sure of its least clear digit."),
+    ({"number": None, "reason": "part 2 of 3 does not look like a digit", "digits": [{}, {}, {}]},
+     "Part 2 of 3 does not look like a digit: rewrite it or rub it out."),
+    ({"number": None, "reason": "no ink: nothing digit-like was found", "digits": []}, "I can't see any digits here."),
+])
+def test_plain_messages_replace_the_technical_reasons(result, message):
+    assert plain_message(result) == message
 
 
 @pytest.mark.parametrize("case, status, words", [
@@ -108,6 +162,58 @@ def test_openapi_and_docs_and_page(server):
     page = httpx.get(server.url + "/")
     assert page.status_code == 200 and '<canvas id="pad"' in page.text
     assert httpx.get(server.url + "/static/app.js").status_code == 200
+
+
+def test_openapi_types_every_answer_and_error(server):
+    spec = httpx.get(server.url + "/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # 422 has the one error shape too
+    assert {"PredictionAnswer", "NumberAnswer", "FileError", "ErrorResponse", "Health"} <= set(schemas)
+    assert {"digit", "probabilities", "message", "reason", "not_a_digit", "preview"} <= set(schemas["PredictionAnswer"]["properties"])
+    for path in ("/api/predict", "/api/batch"):
+        operation = spec["paths"][path]["post"]
+        answers = json.dumps(operation["responses"]["200"])
+        assert "PredictionAnswer" in answers and "NumberAnswer" in answers
+        for status in ("400", "413", "415", "422"):
+            assert operation["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+    body = spec["paths"]["/api/predict"]["post"]["requestBody"]["content"]
+    assert {"multipart/form-data", "image/png", "image/jpeg"} <= set(body)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_load_nothing_from_another_host(server, path):
+    import re
+
+    page = httpx.get(server.url + path)
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', page.text)
+    assert not [url for url in assets if "//" in url], "the docs must work offline"
+    for url in assets:
+        assert httpx.get(server.url + url).status_code == 200, url
+
+
+def test_batch_answers_each_file_in_order_and_isolates_bad_ones(server):
+    files = [("images", ("seven.png", (SAMPLES / "seven-canvas.png").read_bytes(), "image/png")),
+             ("images", ("notes.txt", b"hello, not an image", "text/plain")),
+             ("images", ("blank.png", (SAMPLES / "blank-canvas.png").read_bytes(), "image/png")),
+             ("images", ("truncated.png", png(Image.new("L", (50, 50), 255))[:70], "image/png"))]
+    response = httpx.post(f"{server.url}/api/batch", files=files, timeout=10)
+    assert response.status_code == 200
+    seven, notes, blank, truncated = response.json()
+    assert seven["path"] == "seven.png" and seven["digit"] == 7
+    assert notes == {"path": "notes.txt", "error": notes["error"], "status": 415} and "not an image" in notes["error"]
+    assert blank["digit"] is None and blank["message"].startswith("I can't see a digit")
+    assert truncated["status"] == 400
+
+
+def test_batch_refuses_more_files_than_allowed():
+    app = create_app(ServeConfig(max_batch_files=2))
+    files = [("images", (f"{index}.png", (SAMPLES / "five-28x28.png").read_bytes())) for index in range(3)]
+    with TestClient(app, base_url="http://localhost") as client:
+        response = client.post("/api/batch", files=files)
+        assert response.status_code == 413 and "more than 2 files" in response.json()["error"]
+        assert len(client.post("/api/batch", files=files[:2]).json()) == 2
+        assert client.post("/api/batch", files={"picture": ("x.png", b"x")}).status_code == 422
 
 
 def test_one_log_line_per_request(server):

@@ -197,7 +197,7 @@ def test_an_allowed_origin_gets_cors_headers(tiny_onnx_model):
     ("GET", "/no/such/page", None, None, 404),
     ("GET", "/static/no-such-file.js", None, None, 404),
     ("DELETE", "/api/predict", None, None, 405),
-    ("POST", "/api/predict", b'{"image": 1}', "application/json", 422),
+    ("POST", "/api/predict", b'{"image": 1}', "application/json", 415),
     ("POST", "/api/predict?preview=maybe", b"", "multipart/form-data; boundary=x", 422),
     ("POST", "/api/predict", b"--x\r\nno headers, no end", "multipart/form-data", 400),
     ("POST", "/api/predict", b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--\r\n",

@@ -320,6 +320,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--allowed-origins", nargs="+", default=[], metavar="ORIGIN",
                        help="origins (http://name:port) whose pages may call the API besides its own; '*' for "
                             "any (default: none)")
+    serve.add_argument("--max-batch-files", type=int, default=16,
+                       help="files one POST /api/batch may hold (default: 16)")
     return main
 
 
