@@ -10,6 +10,8 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -139,7 +141,7 @@ class Progress:
 
 
 def command_predict(arguments: argparse.Namespace) -> int:
-    from digits.batch import csv_header, csv_line, expand, printable, recognise_paths
+    from digits.batch import csv_header, expand, recognise_paths
     from digits.predict import load_recogniser
 
     recogniser = load_recogniser(arguments.model)
@@ -148,33 +150,51 @@ def command_predict(arguments: argparse.Namespace) -> int:
     if output_format == "csv":
         print(csv_header())
     failed = False
-    for prediction in recognise_paths(expand(arguments.images), recogniser, workers=arguments.workers,
-                                      number=arguments.number):
-        failed = failed or prediction.error is not None
-        stream = sys.stdout
-        if output_format == "json":
-            line = json.dumps(prediction.to_dict())
-        elif output_format == "csv":
-            line = csv_line(prediction)
-        else:
-            # A newline in a file name must not split one answer into two lines.
-            line = printable(prediction.describe(arguments.top))
-            stream = sys.stderr if prediction.error is not None else sys.stdout
-        progress.clear()
-        print(line, file=stream, flush=progress.enabled)
-        progress.advance()
+    with tempfile.TemporaryDirectory() as folder:
+        # `-` is one image read from standard input, decoded from a file like any other and reported as `-`.
+        stdin_path = str(Path(folder) / "stdin")
+        if "-" in arguments.images:
+            Path(stdin_path).write_bytes(sys.stdin.buffer.read())
+        images = [stdin_path if image == "-" else image for image in arguments.images]
+        predictions = recognise_paths(expand(images), recogniser, workers=arguments.workers, number=arguments.number)
+        for prediction in predictions:
+            if prediction.path == stdin_path:
+                prediction.path = "-"
+                prediction.error = prediction.error and prediction.error.replace(stdin_path, "-")
+            failed = print_prediction(prediction, arguments, output_format, progress) or failed
     progress.clear()
     return EXIT_ERROR if failed else 0
 
 
+def print_prediction(prediction, arguments: argparse.Namespace, output_format: str, progress: Progress) -> bool:
+    """Print one answer in ``output_format``; true when it is an error row."""
+    from digits.batch import csv_line, printable
+
+    failed = prediction.error is not None
+    stream = sys.stdout
+    if output_format == "json":
+        line = json.dumps(prediction.to_dict())
+    elif output_format == "csv":
+        line = csv_line(prediction)
+    else:
+        # A newline in a file name must not split one answer into two lines.
+        line = printable(prediction.describe(arguments.top))
+        stream = sys.stderr if prediction.error is not None else sys.stdout
+    progress.clear()
+    print(line, file=stream, flush=progress.enabled)
+    progress.advance()
+    return failed
+
+
 def command_export(arguments: argparse.Namespace) -> int:
-    from digits.exporting import SUFFIXES, export
+    from digits.exporting import default_out, export
     from digits.predict import SHIPPED_MODELS, model_path
 
     shipped = arguments.model is None or arguments.model in SHIPPED_MODELS
     model = model_path(arguments.model, suffix=".keras")
-    # A shipped model is exported into the current folder, never over the package's own copy.
-    out = arguments.out or (model.with_suffix(SUFFIXES[arguments.format]).name if shipped else None)
+    # A shipped model is exported into the current folder, never over the package's own copy;
+    # an int8 export is NAME.int8.onnx, beside the float32 NAME.onnx rather than over it.
+    out = arguments.out or (default_out(model, arguments.format, arguments.precision).name if shipped else None)
     result = export(model, out, arguments.format, precision=arguments.precision)
     if arguments.json:
         print(json.dumps(result))
@@ -210,7 +230,10 @@ def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
     from digits.config import ARCHITECTURE_NAMES
 
+    from digits import __version__
+
     main = argparse.ArgumentParser(prog="digits", description="Handwritten digit recognition on MNIST.")
+    main.add_argument("--version", action="version", version=f"digits {__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, function, help_text: str) -> argparse.ArgumentParser:
@@ -267,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
 
     predict = add("predict", command_predict, "recognise the digit in each image")
     predict.add_argument("images", nargs="+", metavar="IMAGE",
-                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png')")
+                         help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png'); "
+                              "- reads one image from standard input")
     model_flag(predict)
     predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1)")
     predict.add_argument("--format", choices=["text", "json", "csv"], default="text",

@@ -95,6 +95,12 @@ def litert_probabilities(path: Path, images: np.ndarray) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+def default_out(model_path: str | os.PathLike, format: str = "onnx", precision: str = "float32") -> Path:
+    """``runs/best.keras`` → ``runs/best.onnx``; int8 → ``runs/best.int8.onnx``, beside the float32 file, not over it."""
+    model_path = Path(model_path)
+    return model_path.with_suffix((".int8" if precision == "int8" else "") + SUFFIXES[format])
+
+
 def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, format: str = "onnx",
            check_images: np.ndarray | None = None, precision: str = "float32",
            calibration_images: np.ndarray | None = None) -> dict:
@@ -120,7 +126,7 @@ def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, 
         raise ValueError("precision int8: only ONNX exports are quantised; use --format onnx")
     suffix = SUFFIXES[format]
     model_path = Path(model_path)
-    out = Path(out) if out else model_path.with_suffix(suffix)
+    out = Path(out) if out else default_out(model_path, format, precision)
     if out.suffix != suffix:
         raise ValueError(f"output {out}: a {format} file must end in {suffix}")
     keras_model = KerasRecogniser(model_path)
