@@ -22,6 +22,15 @@ def desk_with_sheet(digit: np.ndarray, angle: float = 0.0, desk: float = 0.25, p
     return desk_image
 
 
+def corner_canvas(digit: np.ndarray) -> Image.Image:
+    from PIL import ImageFilter
+
+    page = Image.new("L", (380, 380), 255)
+    heavy = Image.fromarray(255 - digit).resize((200, 200)).filter(ImageFilter.MinFilter(9))
+    page.paste(heavy, (0, 0))
+    return page
+
+
 @pytest.fixture
 def five(mnist):
     (x_train, _), _ = mnist
@@ -63,6 +72,9 @@ def test_a_pen_lying_across_the_sheet_is_not_read_as_ink(five):
     lambda digit: Image.fromarray(255 - digit).resize((300, 300)),          # a page filling the frame
     lambda digit: Image.fromarray(digit).resize((300, 300)),                # light ink on black
     lambda digit: Image.fromarray(255 - digit),                             # too small to hold a scene
+    # A canvas export: a heavy digit in the corner of a white page (a closing once ate the
+    # page's border, and the page was taken for a sheet on a desk).
+    lambda digit: corner_canvas(digit),
 ])
 def test_images_without_a_separate_sheet_pass_unchanged(five, make):
     grey = grey_of(make(five))

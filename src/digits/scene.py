@@ -92,7 +92,9 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     # Lower than Otsu's split, so that paper in a shadow still counts as paper.
     light = smooth > desk + SHADED_PAPER * (paper - desk)
     # Close gaps a pen lying across the sheet leaves, so the sheet stays one piece.
-    light = ndimage.binary_closing(light, iterations=max(1, min(grey.shape) // 40))
+    # (Padded with the frame's own edge first: a closing would otherwise eat into the border.)
+    reach = max(1, min(grey.shape) // 40)
+    light = ndimage.binary_closing(np.pad(light, reach, mode="edge"), iterations=reach)[reach:-reach, reach:-reach]
     labels, count = ndimage.label(light)
     if count == 0:
         return None
