@@ -52,11 +52,16 @@ def best_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def evaluate(model_path: str | os.PathLike | None = None) -> dict:
     """Score a model file (``None``: the shipped default) on the 10,000 MNIST test images."""
     from digits.data import load_mnist
-    from digits.predict import load_recogniser
+    from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser
     from digits.preprocess import scale_mnist
 
     recogniser = load_recogniser(model_path)
     _, (x_test, y_test) = load_mnist()
+    scores = recogniser.scores(scale_mnist(x_test))
     result = {"model": str(recogniser.path)}
-    result.update(metrics(recogniser.scores(scale_mnist(x_test)), y_test))
+    result.update(metrics(scores, y_test))
+    # As answers are given: a digit whose "not a digit" probability reaches the threshold is declined, and wrong.
+    declined = scores[:, 10] >= NOT_A_DIGIT_THRESHOLD
+    correct = (scores[:, :10].argmax(axis=1) == y_test) & ~declined
+    result.update(accuracy=round(float(correct.mean()), 6), errors=int((~correct).sum()), declined=int(declined.sum()))
     return result
