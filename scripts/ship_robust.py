@@ -64,7 +64,7 @@ def ship(name: str, members: list[keras.Model], runs: list[Path], arrays) -> Non
     card = {
         "model": keras_path.name,
         "date": today(),
-        "config": cards[0]["config"],
+        "config": {**cards[0]["config"], "arch": "+".join(sorted({card["config"]["arch"] for card in cards}))},
         "members": [{"arch": card["config"]["arch"], "seed": card["config"]["seed"], "run": run.name,
                      "init_from": card["config"].get("init_from", ""), "train_seconds": card.get("train_seconds")}
                     for card, run in zip(cards, runs)],
@@ -76,16 +76,18 @@ def ship(name: str, members: list[keras.Model], runs: list[Path], arrays) -> Non
         "selection": ("members taught further from the earlier shipped networks with the robust preset; temperature "
                       "fitted on the MNIST validation split together with a drawn validation set (seed "
                       f"{VALIDATION_SEED}); the test set was scored once afterwards"),
-        "validation_mnist": metrics(scored[:mnist_count], labels[:mnist_count]),
+        "validation": metrics(scored[:mnist_count], labels[:mnist_count]),
         "validation_drawn": metrics(scored[mnist_count:], labels[mnist_count:]),
         "test": test,
         "data_sha256": arrays_checksum(arrays),
         "versions": library_versions(),
         "reproduce": "make model",
+        # The first member's training curves (the report draws them).
+        "history": cards[0].get("history", []),
     }
     write_card(keras_path, card)
     result = export(keras_path, keras_path.with_suffix(".onnx"), check_images=images[:512, ..., 0])
-    print(f"{name}: temperature {temperature:.3f}, MNIST validation {card['validation_mnist']['accuracy']:.4f}, "
+    print(f"{name}: temperature {temperature:.3f}, MNIST validation {card['validation']['accuracy']:.4f}, "
           f"drawn validation {card['validation_drawn']['accuracy']:.4f}, test {test['accuracy']:.4f}, "
           f"ONNX same digits {result['same_digits']}", flush=True)
 

@@ -38,9 +38,13 @@ def test_one_bad_file_does_not_stop_the_others(default_recogniser, tmp_path):
 def test_json_fields(default_recogniser):
     prediction = recognise([SAMPLES / "five-28x28.png"], default_recogniser)[0].to_dict()
     assert json.loads(json.dumps(prediction)) == prediction
-    assert set(prediction) == {"path", "digit", "confidence", "probabilities", "low_confidence"}
+    # "not_a_digit" comes with models that have that output, as the shipped ones do.
+    assert set(prediction) == {"path", "digit", "confidence", "probabilities", "low_confidence", "not_a_digit"}
+    assert 0 <= prediction["not_a_digit"] < 0.5
     assert prediction["low_confidence"] is False
-    assert len(prediction["probabilities"]) == 10 and sum(prediction["probabilities"]) == pytest.approx(1, abs=1e-4)
+    # The ten digits' probabilities and "not a digit" share the whole.
+    total = sum(prediction["probabilities"]) + prediction["not_a_digit"]
+    assert len(prediction["probabilities"]) == 10 and total == pytest.approx(1, abs=1e-4)
     assert prediction["confidence"] == max(prediction["probabilities"])
 
 

@@ -303,3 +303,17 @@ def test_long_thin_strips_are_read_not_refused(shape):
     strip = np.full(shape, 255, dtype=np.uint8)
     strip[:, shape[1] // 3: shape[1] // 3 + max(2, shape[1] // 150)] = 0
     assert to_model_input(strip).shape == (28, 28)
+
+
+@pytest.mark.parametrize("diameter", [12, 30, 90])
+def test_a_dot_or_a_tap_is_not_a_digit(diameter):
+    page = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(page).ellipse([120, 120, 120 + diameter, 120 + diameter], fill=0)
+    with pytest.raises(NoDigitError, match="a dot"):
+        to_model_input(page)
+
+
+def test_a_heavy_zero_keeps_its_hole_and_is_no_dot():
+    page = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(page).ellipse([90, 60, 190, 220], outline=0, width=30)
+    assert to_model_input(page).shape == (28, 28)

@@ -17,8 +17,8 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.ink import (INK_THRESHOLD, NoDigitError, check_amount, crop_to_ink, drop_specks, ink_map,
-                        normalise_stroke, resize)
+from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, check_amount, crop_to_ink, drop_specks,
+                        ink_map, normalise_stroke, resize)
 from digits.scene import find_sheet
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
@@ -27,6 +27,10 @@ SIZE = 28
 BOX = 20
 # A roughly square box this full of ink is a blob, not a digit.
 SOLID_FRACTION = 0.92
+# A round blob without a hole filling more of its box than this (a disk fills 79 %) is a dot;
+# on 10,000 MNIST test digits 0.76 declines none, 0.7 one (a 0 written as a filled blot).
+DOT_FRACTION = 0.76
+DOT_ASPECT = 1.4
 
 
 class NotAnImageError(ValueError):
@@ -143,11 +147,29 @@ def fit_box(ink: np.ndarray) -> np.ndarray:
     solid = (crop > INK_THRESHOLD).mean()
     if solid > SOLID_FRACTION and max(height, width) < 2 * min(height, width) and min(height, width) > 4:
         raise NoDigitError(f"no digit-like shape: a solid blob fills {100 * solid:.0f}% of its box")
+    if is_dot(crop > INK_THRESHOLD):
+        raise NoDigitError(f"no digit-like shape: a dot (a round blob filling {100 * solid:.0f}% of its box)")
     crop = crop_to_ink(normalise_stroke(crop, BOX / max(height, width)))
     height, width = crop.shape
     scale = BOX / max(height, width)
     resized = resize(crop, max(1, round(width * scale)), max(1, round(height * scale)), Image.Resampling.LANCZOS)
     return np.clip(resized, 0.0, 1.0)
+
+
+def is_dot(mask: np.ndarray) -> bool:
+    """A round, filled blob with no hole: a tap on a canvas, a full stop, a spot; no digit looks so.
+
+    A 0 has a hole, a 1 is long, a heavy 8 keeps its loops. Crops under MIN_MEASURABLE
+    pixels (8×8 scans) are left alone: there a 0 may have lost its hole.
+    """
+    from scipy import ndimage
+
+    height, width = mask.shape
+    if min(height, width) < MIN_MEASURABLE or max(height, width) > DOT_ASPECT * min(height, width):
+        return False
+    if mask.mean() <= DOT_FRACTION:
+        return False
+    return int(ndimage.binary_fill_holes(mask).sum()) == int(mask.sum())
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
