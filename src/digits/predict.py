@@ -146,7 +146,8 @@ def load_recogniser(path: str | os.PathLike | None = None) -> Recogniser:
     """Load an ``.onnx``, ``.keras`` or ``.h5`` model, or a shipped one by name; ``None`` means the default."""
     path = model_path(path or None)
     if not path.exists():
-        raise FileNotFoundError(f"model {path}: no such file (train one with `digits train`, or omit --model)")
+        raise FileNotFoundError(f"model {path}: no such file, and not a shipped model ({', '.join(SHIPPED_MODELS)}); "
+                                f"train one with `digits train`, or omit --model")
     if path.suffix == ".onnx":
         return check(OnnxRecogniser(path))
     if path.suffix in KERAS_SUFFIXES:
