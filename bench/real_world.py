@@ -218,32 +218,21 @@ def main() -> None:
         results["... of which kinds kept out of tuning (cloth desk, squared paper, sticky notes)"] = (
             f"{100 * right[held_out].mean():.2f}%")
 
-    if "numbers" in chosen:
-        numbers, truths = [], []
-        for _ in range(count):
-            chosen_digits = digits_of(int(random.integers(2, 7)))
-            numbers.append(number_image([x_part[index] for index in chosen_digits], random))
+    number_kinds = {
+        "numbers": ("numbers of 2-6 digits on plain paper, entirely right", number_image, count, (2, 7)),
+        "desk-numbers": ("numbers photographed on paper on a desk, entirely right",
+                         lambda digits, random: scenes.desk_photo(digits, random), count // 2, (2, 6)),
+        "meters": ("meter strips, entirely right", scenes.meter, count // 2, (4, 8))}
+    for key, (name, make, how_many, lengths) in number_kinds.items():
+        if key not in chosen:
+            continue
+        images, truths = [], []
+        for _ in range(how_many):
+            chosen_digits = digits_of(int(random.integers(*lengths)))
+            images.append(make([x_part[index] for index in chosen_digits], random))
             truths.append("".join(str(y_part[index]) for index in chosen_digits))
         started = time.perf_counter()
-        report("numbers of 2-6 digits on plain paper, entirely right", number_answers(numbers, truths, recogniser),
-               time.perf_counter() - started)
-    if "desk-numbers" in chosen:
-        numbers, truths = [], []
-        for _ in range(count // 2):
-            chosen_digits = digits_of(int(random.integers(2, 6)))
-            numbers.append(scenes.desk_photo([x_part[index] for index in chosen_digits], random))
-            truths.append("".join(str(y_part[index]) for index in chosen_digits))
-        started = time.perf_counter()
-        report("numbers photographed on paper on a desk, entirely right", number_answers(numbers, truths, recogniser),
-               time.perf_counter() - started)
-    if "meters" in chosen:
-        strips, truths = [], []
-        for _ in range(count // 2):
-            chosen_digits = digits_of(int(random.integers(4, 8)))
-            strips.append(scenes.meter([x_part[index] for index in chosen_digits], random))
-            truths.append("".join(str(y_part[index]) for index in chosen_digits))
-        started = time.perf_counter()
-        report("meter strips, entirely right", number_answers(strips, truths, recogniser), time.perf_counter() - started)
+        report(name, number_answers(images, truths, recogniser), time.perf_counter() - started)
 
     if "writers" in chosen:
         started = time.perf_counter()
