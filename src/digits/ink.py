@@ -63,9 +63,9 @@ def border(grey: np.ndarray) -> np.ndarray:
     return np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
 
 
-def split_level(grey: np.ndarray) -> float:
-    """The grey level that best splits the image into two classes (Otsu's method on 64 bins)."""
-    histogram, edges = np.histogram(grey, bins=64, range=(0.0, 1.0))
+def split_level(grey: np.ndarray, bins: int = 64) -> float:
+    """The grey level that best splits the image into two classes (Otsu's method on ``bins`` bins)."""
+    histogram, edges = np.histogram(grey, bins=bins, range=(0.0, 1.0))
     weights = histogram / max(histogram.sum(), 1)
     centres = (edges[:-1] + edges[1:]) / 2
     below, mean_below = np.cumsum(weights), np.cumsum(weights * centres)

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from digits.ink import WORKING_SIZE, shrink
+from digits.ink import WORKING_SIZE, shrink, split_level
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -37,20 +37,6 @@ MIN_BORDER_OUTSIDE = 0.3
 CROSSING_DARKNESS = 0.15
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
-
-
-def otsu_threshold(values: np.ndarray) -> float:
-    """The grey level that best splits ``values`` (in [0, 1]) into two classes (Otsu 1979)."""
-    histogram, edges = np.histogram(values, bins=128, range=(0.0, 1.0))
-    weights = histogram.astype(np.float64) / max(histogram.sum(), 1)
-    centres = (edges[:-1] + edges[1:]) / 2
-    below = np.cumsum(weights)
-    mean_below = np.cumsum(weights * centres)
-    total_mean = mean_below[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (total_mean * below - mean_below) ** 2 / (below * (1 - below))
-    between = np.nan_to_num(between[:-1])
-    return float(edges[1:][int(np.argmax(between))])
 
 
 def hull_points(mask: np.ndarray) -> np.ndarray:
@@ -84,7 +70,7 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     if min(grey.shape) < MIN_SCENE_SIZE:
         return None
     smooth = ndimage.median_filter(grey, size=5)
-    split = otsu_threshold(smooth)
+    split = split_level(smooth, bins=128)
     darker, lighter = smooth[smooth <= split], smooth[smooth > split]
     if darker.size == 0 or lighter.size == 0:
         return None
