@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test model bench clean
+.PHONY: install run test model bench clean postgresql
 
 install: $(INSTALLED)
 
@@ -35,9 +35,14 @@ run: install
 	$(BIN)/digits predict --model runs/fast.keras --top 2 src/digits/samples/*
 	$(BIN)/digits predict --top 2 src/digits/samples/*
 
-test: install $(CHROMIUM)
+# The correction stores' tests start a throwaway server from Debian's PostgreSQL (on 127.0.0.1).
+postgresql:
+	ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null; }
+
+test: install $(CHROMIUM) postgresql
 	$(BIN)/digits data > /dev/null
-	$(BIN)/python -m pytest -q
+	DIGITS_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q
 
 # Reproduce the shipped models. models/mnist-only.keras holds the networks trained on MNIST
 # alone (a best and a compact net, chosen on the validation split; `make model` at commit

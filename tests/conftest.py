@@ -72,3 +72,7 @@ def mnist():
         return load_mnist()
     except DataUnavailableError as error:
         pytest.skip(str(error).splitlines()[0])
+
+
+# A throwaway PostgreSQL server for the correction stores' tests.
+from postgres_server import postgres_server, postgres_url  # noqa: E402,F401
