@@ -1,10 +1,9 @@
 """`digits report`: figures and one self-contained HTML page about a model.
 
-Training curves (from the model card's history), the confusion matrix in counts and
-normalised, per-class precision, recall and F1, the most confident mistakes on the test
-set, and for images given by the user their 28×28 model input, probability bars and a
-saliency map (the magnitude of gradient × input, the gradient taken by central differences
-through the same inference runtime, so it works for ONNX models too).
+First the user's own images, if any (``digits.explain``: each beside its 28×28 model input,
+with the probabilities and a saliency map); then the training curves (from the model card's
+history), the confusion matrix in counts and normalised, per-class precision, recall and F1,
+and the most confident mistakes on the test set.
 """
 
 from __future__ import annotations
@@ -12,12 +11,15 @@ from __future__ import annotations
 import base64
 import html
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from digits.files import atomic_path, write_text_atomic
-from digits.predict import Recogniser, load_recogniser, prepare
+from digits.explain import explain
+from digits.explain import figure as explanation_figure
+from digits.predict import Recogniser, load_recogniser
 from digits.preprocess import scale_mnist
 
 # A sequential light-to-dark map: it prints in grey as it shows on screen.
@@ -56,19 +58,21 @@ def class_scores(matrix: np.ndarray) -> dict[str, list[float]]:
     return {"precision": precision.tolist(), "recall": recall.tolist(), "f1": f1.tolist()}
 
 
-def saliency(recogniser: Recogniser, image: np.ndarray, digit: int, step: float = 0.05) -> np.ndarray:
-    """Gradient × input of the probability of ``digit``, (28, 28); central differences per pixel."""
-    pixels = image.size
-    offsets = np.eye(pixels, dtype=np.float32).reshape(pixels, *image.shape) * step
-    batch = np.concatenate([image[None] + offsets, image[None] - offsets])
-    probabilities = recogniser.probabilities(batch)[:, digit]
-    gradient = (probabilities[:pixels] - probabilities[pixels:]) / (2 * step)
-    return gradient.reshape(image.shape) * image
+def log_ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log axis from ``low`` to ``high``: 1, 2, 5 × 10^k, or each 1-9 × 10^k where that gives fewer than 2."""
+    powers = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+    for steps in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [step * 10.0 ** power for power in powers for step in steps]
+        ticks = [tick for tick in ticks if low <= tick <= high]
+        if len(ticks) >= 2:
+            return ticks
+    return ticks
 
 
-def curves_figure(history: list[dict], path: Path) -> Path | None:
-    if not history:
-        return None
+def curves_plot(history: list[dict]):
+    """A Figure: loss and error rate (log scale) per epoch, for training and, where the card has it, validation."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+
     plt = pyplot()
     epochs = [row["epoch"] for row in history]
     figure, (loss_axis, error_axis) = plt.subplots(1, 2, figsize=(11, 4))
@@ -77,15 +81,33 @@ def curves_figure(history: list[dict], path: Path) -> Path | None:
               (error_axis, "accuracy", "Error rate per epoch (log scale)", "error rate (%)",
                lambda value: max(100 * (1 - value), 1e-3)))
     for axis, metric, title, label, shown in panels:
-        axis.plot(epochs, [shown(row[metric]) for row in history], "o-", color="black", label="training")
-        if f"val_{metric}" in history[0]:
-            axis.plot(epochs, [shown(row[f"val_{metric}"]) for row in history], "s--", color="grey",
-                      label="validation")
+        for name, style, colour, series in (("training", "o-", "black", metric),
+                                            ("validation", "s--", "0.45", f"val_{metric}")):
+            if all(series in row for row in history):
+                axis.plot(epochs, [shown(row[series]) for row in history], style, color=colour, label=name)
         axis.set(title=title, xlabel="epoch", ylabel=label)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.grid(alpha=0.3)
         axis.legend()
     error_axis.set_yscale("log")
-    return save(figure, path)
+    # Plain numbers (0.5, 1, 2) on the log axis instead of matplotlib's 6×10⁰ minor labels.
+    error_axis.set_yticks(log_ticks(*error_axis.get_ylim()))
+    error_axis.yaxis.set_minor_locator(NullLocator())
+    error_axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    return figure
+
+
+def curves_caption(history: list[dict]) -> str:
+    """What the training-curves figure shows, worked out from the same history."""
+    if not history:
+        return "This model's card has no training history (a model saved by other code)."
+    epochs = len(history)
+    span = "the one epoch" if epochs == 1 else f"each of the {epochs} epochs"
+    caption = (f"Loss (left) and error rate on a log scale (right) for {span}, on the training data "
+               f"(averaged over the epoch)")
+    if all("val_loss" in row and "val_accuracy" in row for row in history):
+        return caption + " and on the validation split (after the epoch)."
+    return caption + " only: this model's card records no validation figures per epoch."
 
 
 def confusion_figure(matrix: np.ndarray, path: Path) -> Path:
@@ -106,19 +128,21 @@ def confusion_figure(matrix: np.ndarray, path: Path) -> Path:
     return save(figure, path)
 
 
-def scores_figure(scores: dict[str, list[float]], path: Path) -> Path:
+def scores_plot(scores: dict[str, list[float]]):
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(10, 4))
     positions = np.arange(10)
     for offset, (name, hatch, shade) in zip((-0.27, 0, 0.27), (("precision", "", "0.2"), ("recall", "//", "0.55"),
                                                                  ("f1", "..", "0.85"))):
-        axis.bar(positions + offset, scores[name], width=0.27, label=name, color=shade, hatch=hatch, edgecolor="black")
+        axis.bar(positions + offset, scores[name], width=0.27, label=name.replace("f1", "F1"), color=shade,
+                 hatch=hatch, edgecolor="black")
     low = min(min(values) for values in scores.values())
     axis.set(title="Per-class precision, recall and F1 on the test set", xlabel="digit", ylabel="score",
              xticks=positions, ylim=(max(0.0, low - 0.01), 1.0))
-    axis.legend(loc="lower right")
+    # Outside the axes: inside, it would hide whichever bars sit under it.
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     axis.grid(axis="y", alpha=0.3)
-    return save(figure, path)
+    return figure
 
 
 def mistakes_figure(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, path: Path,
@@ -144,35 +168,71 @@ def mistakes_figure(images: np.ndarray, labels: np.ndarray, probabilities: np.nd
     return save(figure, path), mistakes
 
 
-def image_figure(recogniser: Recogniser, source: str, path: Path) -> tuple[Path, str]:
-    """Model input, probability bars and saliency for one user image; returns (figure, caption)."""
-    image, reason, error = prepare(source)
-    plt = pyplot()
-    if image is None:
-        figure, axis = plt.subplots(figsize=(6, 1.2))
-        axis.axis("off")
-        caption = f"{source}: {reason or error}"
-        axis.text(0, 0.5, caption, fontsize=11, va="center")
-        return save(figure, path), caption
-    probabilities = recogniser.probabilities(image[None])[0]
-    digit = int(probabilities.argmax())
-    heat = saliency(recogniser, image, digit)
-    figure, (input_axis, bar_axis, heat_axis) = plt.subplots(1, 3, figsize=(12, 3.6))
-    input_axis.imshow(image, cmap="gray", vmin=0, vmax=1)
-    input_axis.set(title="what the model sees (28×28)", xticks=[], yticks=[])
-    bar_axis.bar(range(10), probabilities, color=["0.15" if d == digit else "0.65" for d in range(10)])
-    bar_axis.set(title=f"prediction: {digit} ({100 * probabilities[digit]:.1f}%)", xlabel="digit",
-                 ylabel="probability", xticks=range(10), ylim=(0, 1))
-    shown = heat_axis.imshow(np.abs(heat), cmap=SEQUENTIAL, vmin=0)
-    heat_axis.set(title=f"saliency for {digit}: |gradient × input|", xticks=[], yticks=[])
-    figure.colorbar(shown, ax=heat_axis, fraction=0.046)
-    figure.suptitle(Path(source).name, fontsize=12)
-    figure.tight_layout()
-    return save(figure, path), f"{source}: {digit} ({100 * probabilities[digit]:.1f}%)"
-
-
 def embedded(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    figure: Path | None
+    caption: str
+    marked: bool = False  # an answer a person should not take at its word
+
+
+def image_sections(recogniser: Recogniser, images: list[str], out: Path) -> list[Section]:
+    sections = []
+    for index, source in enumerate(images):
+        explanation = explain(recogniser, source)
+        path = save(explanation_figure(explanation), out / f"image-{index + 1}.png")
+        sections.append(Section(f"Your image {index + 1}: {Path(source).name}", path, explanation.verdict + ".",
+                                explanation.marked))
+    return sections
+
+
+# Said once above the user's images, rather than under each.
+IMAGES_NOTE = ("Your images come first, each beside the 28×28 input the model sees, with the probabilities and a "
+               "saliency map: how much each pixel moves the answer, as a share of the largest in that image "
+               "(1 = most), so two images' maps are not on one scale. Answers to check (low confidence, not a "
+               "digit, no digit found) are marked in red.")
+
+
+def section_html(section: Section) -> str:
+    caption = html.escape(section.caption)
+    if section.marked:
+        caption = f'<strong class="flag">Check this answer:</strong> {caption}'
+    image = ""
+    if section.figure:
+        # Scrolls sideways on a phone rather than shrinking the figure's text out of reach.
+        image = (f'<div class="figure" tabindex="0" role="region" aria-label="{html.escape(section.title)}">'
+                 f'<img src="{embedded(section.figure)}" alt="{html.escape(section.title)}: '
+                 f'{html.escape(section.caption)}"></div>')
+    marked = ' class="marked"' if section.marked else ""
+    return f"<section{marked}><h2>{html.escape(section.title)}</h2><p>{caption}</p>{image}</section>\n"
+
+
+def page(model_name: str, test: dict, scores: dict[str, list[float]], sections: list[Section],
+         note: str = "") -> str:
+    rows = "".join(f"<tr><td>{digit}</td>" + "".join(f"<td>{scores[name][digit]:.4f}</td>"
+                                                    for name in ("precision", "recall", "f1")) + "</tr>"
+                   for digit in range(10))
+    body = "".join(section_html(section) for section in sections)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>digits report: {html.escape(model_name)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1rem;color:#111}}
+img{{max-width:100%;height:auto}}.figure{{overflow-x:auto}}
+@media (max-width:700px){{.figure img{{max-width:none;width:720px}}}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:.2rem .6rem;text-align:right}}
+.marked{{border-left:4px solid #b00020;padding-left:.8rem}}.flag{{color:#b00020}}</style></head>
+<body><h1>Report for {html.escape(model_name)}</h1>
+<p>Test accuracy <strong>{100 * test['accuracy']:.2f}%</strong>, loss {test['loss']:.4f},
+{test['errors']} errors in {test['samples']} MNIST test images.</p>
+{f"<p>{html.escape(note)}</p>" if note else ""}
+{body}<h2>Scores per digit</h2>
+<table><tr><th>digit</th><th>precision</th><th>recall</th><th>F1</th></tr>{rows}</table>
+</body></html>
+"""
 
 
 def report(model_path: str | os.PathLike | None, out: str | os.PathLike, images: list[str] | None = None) -> dict:
@@ -190,37 +250,21 @@ def report(model_path: str | os.PathLike | None, out: str | os.PathLike, images:
     scores = class_scores(matrix)
     test = metrics(probabilities, y_test)
 
-    sections = []
-    curves = curves_figure(recogniser.card.get("history", []), out / "training-curves.png")
-    sections.append(("Training curves", curves, "Loss and accuracy per epoch on the training data and the "
-                                                "validation split." if curves else
-                     "This model's card has no training history (a model saved by other code)."))
-    sections.append(("Confusion matrix", confusion_figure(matrix, out / "confusion-matrix.png"),
-                     "Rows are the true digits, columns the model's answers; shading is on a square-root scale."))
-    sections.append(("Precision, recall and F1", scores_figure(scores, out / "class-scores.png"), ""))
+    # The user's own images first: they are what the reader came for.
+    sections = image_sections(recogniser, images or [], out)
+    history = recogniser.card.get("history", [])
+    curves = save(curves_plot(history), out / "training-curves.png") if history else None
+    sections.append(Section("Training curves", curves, curves_caption(history)))
+    sections.append(Section("Confusion matrix", confusion_figure(matrix, out / "confusion-matrix.png"),
+                            "Rows are the true digits, columns the model's answers; shading is on a "
+                            "square-root scale."))
+    sections.append(Section("Precision, recall and F1", save(scores_plot(scores), out / "class-scores.png"),
+                            "Per digit on the test set; the score axis starts just below the lowest bar."))
     mistakes_path, mistakes = mistakes_figure(x_test, y_test, probabilities, out / "mistakes.png")
-    sections.append(("Most confident mistakes", mistakes_path, f"{test['errors']} test images are misread; "
-                                                               f"these are the ones the model was surest of."))
-    for index, source in enumerate(images or []):
-        figure, caption = image_figure(recogniser, source, out / f"image-{index + 1}.png")
-        sections.append((f"Your image {index + 1}", figure, caption))
-
-    rows = "".join(f"<tr><td>{digit}</td>" + "".join(f"<td>{scores[name][digit]:.4f}</td>"
-                                                    for name in ("precision", "recall", "f1")) + "</tr>"
-                   for digit in range(10))
-    body = "".join(f"<section><h2>{html.escape(title)}</h2><p>{html.escape(caption)}</p>"
-                   + (f'<img src="{embedded(path)}" alt="{html.escape(title)}">' if path else "") + "</section>"
-                   for title, path, caption in sections)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>digits report: {html.escape(recogniser.path.name)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1000px;margin:auto;padding:1rem}}img{{max-width:100%}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2rem .6rem;text-align:right}}</style></head>
-<body><h1>Report for {html.escape(recogniser.path.name)}</h1>
-<p>Test accuracy <strong>{100 * test['accuracy']:.2f}%</strong>, loss {test['loss']:.4f},
-{test['errors']} errors in {test['samples']} MNIST test images.</p>
-<table><tr><th>digit</th><th>precision</th><th>recall</th><th>F1</th></tr>{rows}</table>
-{body}</body></html>
-"""
-    write_text_atomic(out / "report.html", page)
-    return {"out": str(out / "report.html"), "figures": [str(path) for _, path, _ in sections if path],
+    sections.append(Section("Most confident mistakes", mistakes_path,
+                            f"{test['errors']} test images are misread; these are the ones the model was "
+                            f"surest of."))
+    write_text_atomic(out / "report.html", page(recogniser.path.name, test, scores, sections,
+                                                   IMAGES_NOTE if images else ""))
+    return {"out": str(out / "report.html"), "figures": [str(section.figure) for section in sections if section.figure],
             "test": test, "confusion_matrix": matrix.tolist(), "class_scores": scores, "mistakes": mistakes}
