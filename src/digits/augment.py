@@ -9,9 +9,12 @@ erases MNIST's 2-3 pixel strokes, and hair-thin strokes are thickened by the pre
 
 from __future__ import annotations
 
-import keras
 import numpy as np
-from keras import layers, ops
+
+from digits.quiet import import_keras_quietly
+
+keras = import_keras_quietly()
+layers, ops = keras.layers, keras.ops
 
 # Random affine ranges at strength 1: ±10° rotation, ±10 % zoom, ±10 % shift (never flips).
 ROTATION_DEGREES = 10.0

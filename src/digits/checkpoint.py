@@ -20,10 +20,12 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from digits.files import atomic_path
+from digits.quiet import import_keras_quietly
+
+keras = import_keras_quietly()
 
 STATE_FILE = "state.npz"
 

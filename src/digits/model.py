@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import keras
-from keras import layers
+from digits.quiet import import_keras_quietly
+
+keras = import_keras_quietly()
+layers = keras.layers
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10

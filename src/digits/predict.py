@@ -110,8 +110,9 @@ class OnnxRecogniser(Recogniser):
 class KerasRecogniser(Recogniser):
     def __init__(self, path: Path):
         super().__init__(path)
-        import keras
+        from digits.quiet import import_keras_quietly
 
+        keras = import_keras_quietly()
         import digits.model  # noqa: F401  (registers the project's custom layers for loading)
 
         self.model = keras.saving.load_model(path, compile=False)

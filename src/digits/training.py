@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from digits.augment import augmenter
@@ -29,6 +28,9 @@ from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, epochs_don
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
 from digits.model import CLASSES, CLASSES_WITH_NOT_A_DIGIT, INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
+from digits.quiet import import_keras_quietly
+
+keras = import_keras_quietly()
 
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int):
