@@ -166,6 +166,39 @@ def command_predict(arguments: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
+def command_batch(arguments: argparse.Namespace) -> int:
+    import time
+
+    from digits.archive import Tally, batch_lock, make_plan, run
+    from digits.engines import check_engine, open_engine
+
+    check_engine(arguments.engine, arguments.scheduler, arguments.workers)
+    with batch_lock(arguments.out):
+        plan = make_plan(arguments.inputs, arguments.out, model=arguments.model, number=arguments.number,
+                         from_list=arguments.from_list, part_size=arguments.part_size)
+        print(f"{plan.total:,} files: {plan.answered_before:,} answered before, {plan.files_left:,} to do in "
+              f"{len(plan.parts):,} parts", file=sys.stderr)
+        if plan.parts:
+            with open_engine(arguments.engine, arguments.scheduler, arguments.workers) as engine:
+                print(f"on {engine.describe()}", file=sys.stderr)
+                tally = Tally()
+                shown, terminal = 0.0, sys.stderr.isatty()
+                for table in run(plan, engine):
+                    tally.add(table)
+                    # A line in place on a terminal; otherwise a line every 30 s, for logs.
+                    if time.perf_counter() - shown >= (0.5 if terminal else 30) or tally.files == plan.files_left:
+                        shown = time.perf_counter()
+                        line = tally.progress(plan.files_left)
+                        sys.stderr.write(f"\r\033[K{line}" if terminal else f"{line}\n")
+                if terminal:
+                    sys.stderr.write("\n")
+    if not plan.parts:
+        print(f"nothing to do: all {plan.total:,} files were answered before; answers in {plan.out}")
+        return 0
+    print(f"{tally.summary()}; answers in {plan.out}")
+    return EXIT_ERROR if tally.errors else 0
+
+
 def print_prediction(prediction, arguments: argparse.Namespace, output_format: str, progress: Progress) -> bool:
     """Print one answer in ``output_format``; true when it is an error row."""
     from digits.batch import csv_line, printable
@@ -229,6 +262,7 @@ def command_serve(arguments: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
     from digits.config import ARCHITECTURE_NAMES
+    from digits.engines import ENGINES
 
     from digits import __version__
 
@@ -301,6 +335,27 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--workers", type=int, default=None,
                          help="processes decoding images (default: one per core; 1 = none)")
     predict.add_argument("--json", action="store_true", help="same as --format json")
+
+    batch = add("batch", command_batch, "recognise an archive of images into Parquet files, resumably, on a "
+                                        "local Dask cluster or yours")
+    batch.add_argument("inputs", nargs="*", metavar="INPUT",
+                       help="image files, folders, globs, or s3:// and gs:// prefixes (with s3fs or gcsfs installed)")
+    batch.add_argument("--from-list", metavar="FILE", help="also read the paths or URLs in FILE, one a line")
+    batch.add_argument("--out", required=True, metavar="DIR",
+                       help="folder for the Parquet part files; run the same command again to resume")
+    model_flag(batch)
+    batch.add_argument("--number", action="store_true",
+                       help="read a whole number (several digits side by side) in each image")
+    batch.add_argument("--engine", choices=list(ENGINES), default="dask",
+                       help="dask: a local Dask cluster (127.0.0.1 only); processes: a plain process pool "
+                            "(default: dask)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the Dask cluster at this address, tcp://HOST:8786 "
+                            "(default: $DIGITS_SCHEDULER, else a local cluster)")
+    batch.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    batch.add_argument("--part-size", type=int,
+                       help="files per part, the unit of work, of output and of what a lost worker costs "
+                            "(default: 1000)")
 
     export = add("export", command_export, "export a Keras model to ONNX or LiteRT and check it against Keras")
     export.add_argument("--format", choices=["onnx", "litert"], default="onnx",

@@ -143,14 +143,17 @@ def model_path(model: str | os.PathLike | None, suffix: str = ".onnx") -> Path:
     return Path(model)
 
 
-def load_recogniser(path: str | os.PathLike | None = None) -> Recogniser:
-    """Load an ``.onnx``, ``.keras`` or ``.h5`` model, or a shipped one by name; ``None`` means the default."""
+def load_recogniser(path: str | os.PathLike | None = None, threads: int | None = None) -> Recogniser:
+    """Load an ``.onnx``, ``.keras`` or ``.h5`` model, or a shipped one by name; ``None`` means the default.
+
+    ``threads``: ONNX Runtime's threads for one model call (default: up to 2).
+    """
     path = model_path(path or None)
     if not path.exists():
         raise FileNotFoundError(f"model {path}: no such file, and not a shipped model ({', '.join(SHIPPED_MODELS)}); "
                                 f"train one with `digits train`, or omit --model")
     if path.suffix == ".onnx":
-        return check(OnnxRecogniser(path))
+        return check(OnnxRecogniser(path, threads=threads))
     if path.suffix in KERAS_SUFFIXES:
         try:
             return check(KerasRecogniser(path))
