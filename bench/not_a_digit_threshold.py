@@ -17,7 +17,8 @@ import scenes
 from digits.data import load_mnist
 from digits.predict import load_recogniser, prepare
 from digits.synthetic import NOT_A_DIGIT, training_set
-from digits.training import SYNTHETIC_SEED, split
+from digits.data import split
+from digits.training import SYNTHETIC_SEED
 
 GENERATORS = {"photo": real_world.photo, "canvas": real_world.canvas, "low resolution": real_world.low_resolution,
               "tight crop": scenes.tight_crop, "desk": lambda digit, random: scenes.desk_photo([digit], random)}

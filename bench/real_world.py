@@ -42,7 +42,7 @@ PARTS = {"tuning": ("test", 0, 5000, 0), "held-out": ("test", 5000, 10000, 1),
 def validation_range(train_count: int) -> tuple[int, int]:
     """Where the validation split lies in the training set, as training holds it out."""
     from digits.config import TrainConfig
-    from digits.training import split
+    from digits.data import split
 
     kept, _ = split(np.arange(train_count), np.arange(train_count), TrainConfig().validation_split)
     return len(kept[0]), train_count

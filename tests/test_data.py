@@ -249,3 +249,21 @@ def test_real_mnist_matches_the_tutorial(mnist):
     tutorial_labels = "5 0 4 1 9 2 1 3 1 4 3 5 3 6 1 7 2 8 6 9 4 0 9 1 1 2 4 3 2 7 3 8 6 9 0 5"
     assert y_train[:36].tolist() == [int(label) for label in tutorial_labels.split()]
     data.verify(mnist)
+
+
+def test_folds_hold_out_every_image_once_and_the_rest_is_kept_in_order():
+    from digits.data import held_out, split
+
+    images, labels = np.arange(103), np.arange(103) * 10
+    seen = []
+    for fold in range(5):
+        (fit, fit_labels), (validation, validation_labels) = split(images, labels, 0.1, fold=fold, folds=5)
+        assert len(fit) + len(validation) == 103 and not set(fit) & set(validation)
+        assert fit.tolist() == sorted(fit.tolist()) and (fit_labels == fit * 10).all()
+        seen += validation.tolist()
+    assert seen == list(range(103))
+    assert held_out(100, 0.1) == slice(90, 100)
+    with pytest.raises(ValueError, match="fold 5: expected 0 to 4"):
+        held_out(100, 0.1, fold=5, folds=5)
+    with pytest.raises(ValueError, match="folds 1: expected 0"):
+        held_out(100, 0.1, folds=1)

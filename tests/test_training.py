@@ -6,7 +6,8 @@ import pytest
 
 from digits.card import card_path
 from digits.config import PRESETS, TrainConfig, preset
-from digits.training import checkpoint_dir, history_path, learning_rate, split, train
+from digits.data import split
+from digits.training import checkpoint_dir, history_path, learning_rate, read_out_of_fold, train
 
 
 def tiny_config(tmp_path, **changes):
@@ -337,3 +338,16 @@ def test_start_from_copies_a_trained_network_and_grows_its_classifier():
     np.testing.assert_array_equal(bias[:10], old_bias)
     assert (kernel[:, 10] == 0).all() and bias[10] == pytest.approx(old_bias.mean())
     np.testing.assert_array_equal(grown.layers[0].get_weights()[0], source.layers[0].get_weights()[0])
+
+
+def test_a_fold_run_holds_out_its_block_and_keeps_its_answers_there(tmp_path, tiny_arrays):
+    card = train(tiny_config(tmp_path, folds=3, fold=1), data=tiny_arrays, verbose=0)
+    assert card["train_images"] == 200 and card["validation"]["samples"] == 100
+    assert "fold 1 of 3" in card["selection"]
+    indices, probabilities = read_out_of_fold(tmp_path / "model.keras")
+    assert indices.tolist() == list(range(100, 200)) and probabilities.shape == (100, 10)
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    images = tiny_arrays[0][0][100:200].astype("float32")[..., None] / 255
+    np.testing.assert_allclose(probabilities, model.predict(images, verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="give --folds too"):
+        TrainConfig(fold=2).validate()

@@ -55,6 +55,18 @@ def today() -> str:
     return datetime.date.today().isoformat()
 
 
+def model_card(model: str, config: dict, parameters: int, selection: str, validation: dict | None, test: dict,
+               data_sha256: str, history: list[dict], **details) -> dict:
+    """A model card: how the model was made and chosen, and its scores; what ``train`` and ``ship`` write.
+
+    ``details`` (sizes, seconds, members, temperature...) go between the scores and the
+    environment (versions, machine), in the order given.
+    """
+    return {"model": model, "date": today(), "config": config, "parameters": int(parameters),
+            "selection": selection, "validation": validation, "test": test, "data_sha256": data_sha256,
+            **details, "versions": library_versions(), "machine": machine(), "history": history}
+
+
 def write_card(model_path: str | os.PathLike, card: dict) -> Path:
     path = card_path(model_path)
     write_text_atomic(path, json.dumps(card, indent=2, sort_keys=False) + "\n")

@@ -64,7 +64,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         learning_rate=arguments.learning_rate, seed=arguments.seed,
         validation_split=arguments.validation_split, out=arguments.out,
         augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
-        synthetic=arguments.synthetic, init_from=arguments.init_from,
+        synthetic=arguments.synthetic, init_from=arguments.init_from, folds=arguments.folds, fold=arguments.fold,
     )
     # Checked before Keras is imported: a wrong flag costs no time and touches no file.
     try:
@@ -311,6 +311,10 @@ def parser() -> argparse.ArgumentParser:
                                            "model's name or mnist-only, same --arch (default: the preset's)")
     train.add_argument("--validation-split", type=float,
                        help="fraction of the training set held out for validation (default: 0.1)")
+    train.add_argument("--folds", type=int,
+                       help="cut the training images into K blocks and hold out block --fold instead of the last "
+                            "--validation-split; its answers are kept for choosing ensembles (default: 0, no folds)")
+    train.add_argument("--fold", type=int, help="which block --folds holds out, 0 to K-1 (default: 0)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")
     start = train.add_mutually_exclusive_group()
     start.add_argument("--resume", action="store_true", help="continue the interrupted run saved beside --out")

@@ -43,6 +43,10 @@ class TrainConfig:
     seed: int = 0
     # Fraction of the 60,000 training images held out (the last ones) for validation.
     validation_split: float = 0.1
+    # K-fold: with folds K (2 or more) the training images are cut into K blocks and block
+    # `fold` is held out instead of the last validation_split (0: no folds).
+    folds: int = 0
+    fold: int = 0
     out: str = ""
 
     def replace(self, **changes) -> "TrainConfig":
@@ -77,6 +81,12 @@ class TrainConfig:
             fraction(name, getattr(self, name))
         for name in ("beta_1", "beta_2", "label_smoothing", "ema_momentum", "validation_split"):
             fraction(name, getattr(self, name), upper_open=True)
+        if self.folds:
+            from digits.data import held_out
+
+            held_out(60_000, self.validation_split, self.fold, self.folds)
+        elif self.fold:
+            raise ValueError(f"fold {self.fold}: give --folds too (the number of folds)")
         if isinstance(self.synthetic, bool) or not isinstance(self.synthetic, int) or self.synthetic < 0:
             raise ValueError(f"synthetic {self.synthetic}: expected a whole number of drawn images, 0 or more")
         if self.init_from and not init_source_exists(self.init_from):

@@ -339,3 +339,32 @@ def summary() -> dict:
                  "label_counts": np.bincount(y_test, minlength=10).tolist()},
         "sha256": arrays_checksum(((x_train, y_train), (x_test, y_test))),
     }
+
+
+def held_out(count: int, fraction: float, fold: int = 0, folds: int = 0) -> slice:
+    """Which of ``count`` training images are held out for validation, as a slice.
+
+    Without ``folds``: the last ``fraction`` of them (as Keras's own ``validation_split``).
+    With ``folds`` K (2 or more): the ``fold``-th of K consecutive, near-equal blocks, so
+    that the K folds together hold out every image once; ``fraction`` is then unused.
+    """
+    if folds:
+        if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+            raise ValueError(f"folds {folds}: expected 0 (no folds) or a whole number of at least 2")
+        if not 0 <= fold < folds:
+            raise ValueError(f"fold {fold}: expected 0 to {folds - 1} for {folds} folds")
+        return slice(count * fold // folds, count * (fold + 1) // folds)
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split {fraction}: expected a fraction in [0, 1)")
+    return slice(count - int(round(count * fraction)), count)
+
+
+def split(images: np.ndarray, labels: np.ndarray, fraction: float, fold: int = 0, folds: int = 0):
+    """``((fit images, fit labels), (validation images, validation labels))``, held out as ``held_out`` says.
+
+    Works on any arrays with the images along the first axis; the order is kept.
+    """
+    validation = held_out(len(images), fraction, fold, folds)
+    keep = np.ones(len(images), dtype=bool)
+    keep[validation] = False
+    return (images[keep], labels[keep]), (images[validation], labels[validation])

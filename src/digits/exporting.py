@@ -34,7 +34,7 @@ def default_images(part: str, count: int) -> np.ndarray:
     from digits.config import TrainConfig
     from digits.data import load_mnist
     from digits.preprocess import scale_mnist
-    from digits.training import split
+    from digits.data import split
 
     (x_train, y_train), (x_test, _) = load_mnist()
     if part == "test":

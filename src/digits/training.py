@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from digits.augment import augmenter
-from digits.card import library_versions, machine, today, write_card
+from digits.card import model_card, write_card
 from digits.config import TrainConfig
-from digits.data import Arrays, arrays_checksum, load_mnist
+from digits.data import Arrays, arrays_checksum, held_out, load_mnist, split
 from digits.evaluation import metrics
 from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, epochs_done, load_state, training_data
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
@@ -48,15 +48,6 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
         warmup_target=config.learning_rate,
         warmup_steps=warmup_steps,
     )
-
-
-def split(images: np.ndarray, labels: np.ndarray, fraction: float):
-    """The last ``fraction`` of the training set is the validation split (as Keras's own ``validation_split``)."""
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"validation_split {fraction}: expected a fraction in [0, 1)")
-    held_out = int(round(len(images) * fraction))
-    cut = len(images) - held_out
-    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
 
 
 def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
@@ -125,6 +116,27 @@ def read_history(path: Path) -> list[dict]:
             rows[epoch] = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in row.items()
                                                   if value not in ("NA", "")}}
     return [rows[epoch] for epoch in sorted(rows)]
+
+
+def out_of_fold_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".out-of-fold.npz")
+
+
+def save_out_of_fold(out: Path, probabilities: np.ndarray, rows: slice) -> None:
+    """Keep a fold run's answers on the images it was not trained on: ``indices`` into the 60,000, ``probabilities``."""
+    with atomic_path(out_of_fold_path(out)) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, indices=np.arange(rows.start, rows.stop), probabilities=probabilities.astype(np.float32))
+
+
+def read_out_of_fold(out: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """(indices (N,) int64 into the training set, probabilities (N, classes) float32) of a fold run."""
+    path = out_of_fold_path(Path(out))
+    try:
+        with np.load(path) as saved:
+            return saved["indices"], saved["probabilities"]
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no out-of-fold answers (a run trained with --folds has them)") from None
 
 
 def lock_path(out: Path) -> Path:
@@ -235,7 +247,8 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     arrays = data if data is not None else load_mnist()
     (x_train, y_train), (x_test, y_test) = arrays
     images = scale_mnist(x_train)[..., None]
-    (x_fit, y_fit), (x_validation, y_validation) = split(images, y_train, config.validation_split)
+    (x_fit, y_fit), (x_validation, y_validation) = split(images, y_train, config.validation_split, config.fold,
+                                                         config.folds)
 
     x_fit, y_fit = with_synthetic(x_fit, y_fit, config)
     steps_per_epoch = -(-len(x_fit) // config.batch_size)
@@ -281,6 +294,9 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
         return metrics(model.predict(x, batch_size=1024, verbose=0), y)
 
     validation_scores = scores(x_validation, y_validation)
+    if config.folds:
+        save_out_of_fold(out, model.predict(x_validation, batch_size=1024, verbose=0),
+                         held_out(len(images), config.validation_split, config.fold, config.folds))
     test_scores = scores(scale_mnist(x_test)[..., None], y_test)
     with atomic_path(out) as temporary:
         model.save(temporary)
@@ -288,25 +304,17 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     if (folder / "history.csv").exists():
         with atomic_path(history_path(out)) as temporary:
             shutil.copyfile(folder / "history.csv", temporary)
-    card = {
-        "model": out.name,
-        "date": today(),
-        "config": dataclasses.asdict(config),
-        "resumed": resume,
-        "parameters": int(model.count_params()),
-        "selection": "epochs, schedule and checkpoint chosen on the validation split; test set scored once after training",
-        "validation": validation_scores,
-        "test": test_scores,
-        "data_sha256": arrays_checksum(arrays),
-        "train_images": int(len(x_fit)),
-        "validation_images": int(len(x_validation)),
-        "seconds": round(time.perf_counter() - started, 1),
-        "train_seconds": round(trained_seconds, 1),
-        "backend": keras.backend.backend(),
-        "versions": library_versions(),
-        "machine": machine(),
-        "history": history,
-    }
+    if config.folds:
+        selection = (f"fold {config.fold} of {config.folds} of the training images held out, its answers kept "
+                     f"(out-of-fold); last epoch saved; test set scored once after training")
+    else:
+        selection = "last epoch saved; validation split held out; test set scored once after training"
+    card = model_card(
+        out.name, dataclasses.asdict(config), model.count_params(), selection, validation_scores, test_scores,
+        arrays_checksum(arrays), history, resumed=resume, train_images=int(len(x_fit)),
+        validation_images=int(len(x_validation)), seconds=round(time.perf_counter() - started, 1),
+        train_seconds=round(trained_seconds, 1), backend=keras.backend.backend(),
+    )
     write_card(out, card)
     shutil.rmtree(folder, ignore_errors=True)
     return card
