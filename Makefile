@@ -20,6 +20,15 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
 
+# The accessibility test runs axe-core's browser build, from npm (node_modules/ is not committed).
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := node_modules/.axe-core-$(AXE_CORE_VERSION)
+$(AXE_CORE):
+	command -v npm > /dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm > /dev/null; }
+	npm install --prefix . --no-save --no-audit --no-fund --silent axe-core@$(AXE_CORE_VERSION)
+	touch $@
+
 # Fetch MNIST, train the default recipe, evaluate it on the test set, recognise the bundled samples.
 run: install
 	@echo "== 1. MNIST: fetch (if needed), verify, describe"
@@ -40,7 +49,7 @@ postgresql:
 	ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null; }
 
-test: install $(CHROMIUM) postgresql
+test: install $(CHROMIUM) $(AXE_CORE) postgresql
 	$(BIN)/digits data > /dev/null
 	DIGITS_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q
 
@@ -68,4 +77,4 @@ bench: install
 	$(BIN)/python bench/train_speed.py
 
 clean:
-	rm -rf $(VENV) runs build *.egg-info src/*.egg-info
+	rm -rf $(VENV) runs build node_modules *.egg-info src/*.egg-info

@@ -19,7 +19,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
-# axe-core's browser build: $AXE_CORE_JS, or `npm install axe-core` at the repository root.
+# axe-core's browser build: $AXE_CORE_JS, or node_modules/ at the repository root (`make test` installs it).
 AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"))
 # Delays the page's canvas exports and requests by window.slowBy milliseconds, so races are deterministic.
 SLOW_DOWN = """
@@ -294,7 +294,7 @@ def test_keyboard_reaches_every_control(page):
     page.wait_for_function("window.picked === true")
 
 
-@pytest.mark.skipif(not AXE.exists(), reason=f"axe-core is not at {AXE} (npm install axe-core, or set AXE_CORE_JS)")
+@pytest.mark.skipif(not AXE.exists(), reason=f"axe-core is not at {AXE} (make test installs it; or set AXE_CORE_JS)")
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_axe_finds_no_serious_violations(page, phone, size):
     target = page if size == "desktop" else phone
