@@ -102,6 +102,43 @@ def command_train(arguments: argparse.Namespace) -> int:
     return 0
 
 
+RECIPE_FLAGS = ("epochs", "batch_size", "learning_rate", "augment", "ink_augment", "elastic", "synthetic", "init_from",
+                "validation_split")
+
+
+def command_sweep(arguments: argparse.Namespace) -> int:
+    from digits.config import preset
+    from digits.engines import check_engine, open_engine
+    from digits.sweep import Sweep, is_done, parse_seeds, run_sweep
+
+    recipe = preset(arguments.preset).replace(**{name: getattr(arguments, name) for name in RECIPE_FLAGS})
+    archs = tuple(arguments.arch or [recipe.arch])
+    configs = Sweep(recipe, archs, tuple(parse_seeds(arguments.seeds)), arguments.folds or 0, arguments.refit,
+                    arguments.out).runs()
+    check_engine(arguments.engine, arguments.scheduler, arguments.workers)
+    todo = [config for config in configs if not is_done(config)]
+    print(f"{len(configs)} runs: {len(configs) - len(todo)} done before, {len(todo)} to train", file=sys.stderr)
+    failed = 0
+    if todo:
+        # Training imports TensorFlow, which must not be forked once loaded: fresh processes.
+        with open_engine(arguments.engine, arguments.scheduler, arguments.workers, start_method="spawn") as engine:
+            print(f"on {engine.describe()}", file=sys.stderr)
+            for finished, outcome in enumerate(run_sweep(configs, engine), start=1):
+                out = outcome.item.output_path()
+                if outcome.error or outcome.lost:
+                    failed += 1
+                    print(f"[{finished}/{len(todo)}] {out}: failed ({outcome.error or 'its process died'}); "
+                          f"run the sweep again to retry it", file=sys.stderr)
+                    continue
+                result = outcome.result
+                score = (f"validation {100 * result.validation_accuracy:.2f}%"
+                         if result.validation_accuracy is not None else "no validation")
+                print(f"[{finished}/{len(todo)}] {out}: {score}, {result.seconds:.0f} s", file=sys.stderr)
+    print(f"{len(configs) - failed} of {len(configs)} runs done in {arguments.out}" +
+          (f"; {failed} failed" if failed else ""))
+    return EXIT_ERROR if failed else 0
+
+
 def command_evaluate(arguments: argparse.Namespace) -> int:
     from digits.evaluation import evaluate
 
@@ -282,6 +319,25 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--model", help="model file (.onnx, .keras or .h5), or a shipped model: "
                                               "default (fast) or accurate (default: default)")
 
+    def recipe_flags(command: argparse.ArgumentParser) -> None:
+        """The training recipe's flags, shared by train and sweep (each maps onto a TrainConfig field)."""
+        command.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
+        command.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
+        command.add_argument("--learning-rate", type=float, help="peak learning rate (default: the preset's)")
+        command.add_argument("--augment", type=float,
+                             help="strength of random shifts, rotations and zoom, 0 to 1 (default: the preset's)")
+        command.add_argument("--ink-augment", type=float,
+                             help="chance of thicker strokes, blur and fainter ink, each (default: the preset's)")
+        command.add_argument("--elastic", type=float,
+                             help="chance of an elastic distortion of the strokes, per image (default: the preset's)")
+        command.add_argument("--synthetic", type=int,
+                             help="drawn images added to training: other styles, tight small crops and non-digits, "
+                                 "which adds a 'not a digit' output (default: the preset's)")
+        command.add_argument("--init-from", help="start from this trained model's weights: a .keras path, a "
+                                                 "shipped model's name or mnist-only, same --arch (default: the preset's)")
+        command.add_argument("--validation-split", type=float,
+                             help="fraction of the training set held out for validation (default: 0.1)")
+
     data = add("data", command_data, "fetch MNIST if needed; print where it is, sizes and label counts")
     json_flag(data)
 
@@ -294,23 +350,8 @@ def parser() -> argparse.ArgumentParser:
     train = add("train", command_train, "train a model on MNIST, evaluate it once on the test set, save it")
     train.add_argument("--preset", choices=list(PRESETS), default="tutorial", help="recipe (default: tutorial)")
     train.add_argument("--arch", choices=ARCHITECTURE_NAMES, help="network (default: the preset's)")
-    train.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
-    train.add_argument("--batch-size", type=int, help="images per step (default: the preset's)")
-    train.add_argument("--learning-rate", type=float, help="peak learning rate (default: the preset's)")
     train.add_argument("--seed", type=int, help="random seed (default: 0)")
-    train.add_argument("--augment", type=float,
-                       help="strength of random shifts, rotations and zoom, 0 to 1 (default: the preset's)")
-    train.add_argument("--ink-augment", type=float,
-                       help="chance of thicker strokes, blur and fainter ink, each (default: the preset's)")
-    train.add_argument("--elastic", type=float,
-                       help="chance of an elastic distortion of the strokes, per image (default: the preset's)")
-    train.add_argument("--synthetic", type=int,
-                       help="drawn images added to training: other styles, tight small crops and non-digits, "
-                            "which adds a 'not a digit' output (default: the preset's)")
-    train.add_argument("--init-from", help="start from this trained model's weights: a .keras path, a shipped "
-                                           "model's name or mnist-only, same --arch (default: the preset's)")
-    train.add_argument("--validation-split", type=float,
-                       help="fraction of the training set held out for validation (default: 0.1)")
+    recipe_flags(train)
     train.add_argument("--folds", type=int,
                        help="cut the training images into K blocks and hold out block --fold instead of the last "
                             "--validation-split; its answers are kept for choosing ensembles (default: 0, no folds)")
@@ -321,6 +362,27 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--restart", action="store_true",
                        help="delete the interrupted run saved beside --out and start over")
     json_flag(train)
+
+    sweep = add("sweep", command_sweep, "train many runs (networks, seeds, folds) as resumable jobs; runs with a "
+                                        "card are skipped")
+    sweep.add_argument("--preset", choices=list(PRESETS), default="tutorial", help="recipe (default: tutorial)")
+    sweep.add_argument("--arch", nargs="+", choices=ARCHITECTURE_NAMES,
+                       help="networks, each trained for every seed (default: the preset's)")
+    sweep.add_argument("--seeds", default="0", help="seeds: 0-7, or 0,3,5-6 (default: 0)")
+    sweep.add_argument("--folds", type=int,
+                       help="train each member K times, each holding out one block of the training images, and "
+                            "keep the held-out answers, for `digits ship` to choose on (default: no folds)")
+    sweep.add_argument("--refit", action="store_true",
+                       help="also train each member on all 60,000 training images, to be shipped in its place")
+    recipe_flags(sweep)
+    sweep.add_argument("--out", default="runs", metavar="DIR", help="folder for the runs (default: runs)")
+    sweep.add_argument("--engine", choices=list(ENGINES), default="processes",
+                       help="processes: on this machine; dask: a local Dask cluster (default: processes)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="train on the Dask cluster at this address, tcp://HOST:8786 (default: $DIGITS_SCHEDULER, "
+                            "else this machine)")
+    sweep.add_argument("--workers", type=int, default=1,
+                       help="runs trained at once on this machine; each uses every core (default: 1)")
 
     evaluate = add("evaluate", command_evaluate, "score a model on the 10,000 MNIST test images")
     model_flag(evaluate)

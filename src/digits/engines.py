@@ -11,6 +11,7 @@ yields its error; an item whose process died (killed, out of memory) is run agai
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -48,9 +49,11 @@ class ProcessEngine:
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, retries: int = 2):
+    def __init__(self, workers: int | None = None, retries: int = 2, start_method: str | None = None):
         self.workers = workers or os.cpu_count() or 1
         self.retries = retries
+        # "spawn" for work that imports TensorFlow, which is not safe to fork once loaded.
+        self.context = multiprocessing.get_context(start_method)
 
     def describe(self) -> str:
         return f"{self.workers} local processes"
@@ -58,7 +61,7 @@ class ProcessEngine:
     def map(self, function: Callable, items: Iterable) -> Iterator[Outcome]:
         pending = list(enumerate(items))
         lost = []
-        with ProcessPoolExecutor(max_workers=min(self.workers, max(1, len(pending)))) as pool:
+        with ProcessPoolExecutor(max_workers=min(self.workers, max(1, len(pending))), mp_context=self.context) as pool:
             futures = {pool.submit(function, item): (index, item) for index, item in pending}
             waiting = set(futures)
             while waiting:
@@ -75,7 +78,7 @@ class ProcessEngine:
         """Run ``pending`` in order in one process; the first unfinished item when it dies is the one that killed it."""
         strikes: dict[int, int] = {}
         while pending:
-            with ProcessPoolExecutor(max_workers=1) as pool:
+            with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
                 futures = [pool.submit(function, item) for _, item in pending]
                 for position, ((index, item), future) in enumerate(zip(pending, futures)):
                     outcome = self.outcome(future, index, item)
@@ -201,9 +204,14 @@ def check_engine(name: str, scheduler: str | None = None, workers: int | None = 
     return scheduler
 
 
-def open_engine(name: str, scheduler: str | None = None, workers: int | None = None):
-    """The engine called ``name``; a ``scheduler`` address (or ``$DIGITS_SCHEDULER``) means Dask there."""
+def open_engine(name: str, scheduler: str | None = None, workers: int | None = None, start_method: str | None = None):
+    """The engine called ``name``; a ``scheduler`` address (or ``$DIGITS_SCHEDULER``) means Dask there.
+
+    ``start_method`` is the process pool's (``"spawn"`` where the work imports TensorFlow).
+    """
     scheduler = check_engine(name, scheduler, workers)
     if scheduler:
         return DaskEngine(scheduler=scheduler, workers=workers)
+    if name == "processes":
+        return ProcessEngine(workers=workers, start_method=start_method)
     return ENGINES[name](workers=workers)
