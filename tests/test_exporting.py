@@ -19,6 +19,21 @@ def test_export_refuses_other_formats_and_names(tiny_keras_model, tmp_path):
         export(tiny_keras_model, tmp_path / "out.bin")
 
 
+def test_export_of_a_missing_or_non_keras_model_says_what_it_takes(tmp_path, capsys):
+    from digits.cli import main
+
+    with pytest.raises(FileNotFoundError, match=r"not a shipped model \(default, accurate\)"):
+        export(tmp_path / "nosuch.keras")
+    (tmp_path / "model.onnx").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"export reads a Keras model \(.keras, .h5, .hdf5\), not .onnx"):
+        export(tmp_path / "model.onnx")
+    assert main(["export", "--model", "nosuch"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ("digits: error: model nosuch: no such file, and not a shipped "
+                                                   "model (default, accurate); export one of those, or a model from "
+                                                   "`digits train`\n")
+
+
 def test_export_refuses_an_unknown_precision(tiny_keras_model):
     with pytest.raises(ValueError, match="choose one of float32, int8"):
         export(tiny_keras_model, precision="int4")

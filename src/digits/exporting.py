@@ -21,7 +21,7 @@ import numpy as np
 
 from digits.card import card_path, read_card, write_card
 from digits.files import atomic_path
-from digits.predict import KerasRecogniser, OnnxRecogniser
+from digits.predict import KERAS_SUFFIXES, SHIPPED_MODELS, KerasRecogniser, OnnxRecogniser
 
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
 FORMATS = tuple(SUFFIXES)
@@ -129,6 +129,12 @@ def export(model_path: str | os.PathLike, out: str | os.PathLike | None = None, 
     out = Path(out) if out else default_out(model_path, format, precision)
     if out.suffix != suffix:
         raise ValueError(f"output {out}: a {format} file must end in {suffix}")
+    if not model_path.exists():
+        raise FileNotFoundError(f"model {model_path}: no such file, and not a shipped model "
+                                f"({', '.join(SHIPPED_MODELS)}); export one of those, or a model from `digits train`")
+    if model_path.suffix not in KERAS_SUFFIXES:
+        raise ValueError(f"model {model_path}: export reads a Keras model ({', '.join(KERAS_SUFFIXES)}), "
+                         f"not {model_path.suffix or 'a file without a suffix'}")
     keras_model = KerasRecogniser(model_path)
     if check_images is None:
         check_images = default_images("test", 2000)
