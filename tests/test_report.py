@@ -1,9 +1,13 @@
+import contextlib
+import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import SAMPLES
+from test_web import AXE, CHROMIUM, CHROMIUM_FLAGS
 from digits.cli import main
 from digits.explain import explain, figure, saliency
 from digits.predict import LOW_CONFIDENCE, Recogniser, load_recogniser
@@ -118,11 +122,19 @@ def test_the_scores_legend_covers_no_bar():
     assert not any(bar.get_window_extent().overlaps(legend) for bar in axis.patches)
 
 
-def test_report_writes_figures_and_a_self_contained_page(tmp_path, mnist, capsys):
-    code = main(["report", "--out", str(tmp_path), "--json", str(SAMPLES / "three-on-paper.jpg"),
-                 str(SAMPLES / "blank-canvas.png")])
-    summary = json.loads(capsys.readouterr().out)
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, mnist):
+    """The CLI's report on two images: a photo of a 3 and a blank canvas; (folder, JSON summary)."""
+    out = tmp_path_factory.mktemp("report")
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        code = main(["report", "--out", str(out), "--json", str(SAMPLES / "three-on-paper.jpg"),
+                     str(SAMPLES / "blank-canvas.png")])
     assert code == 0
+    return out, json.loads(printed.getvalue())
+
+
+def test_report_writes_figures_and_a_self_contained_page(written):
+    tmp_path, summary = written
     names = sorted(path.name for path in tmp_path.iterdir())
     assert names == ["class-scores.png", "confusion-matrix.png", "image-1.png", "image-2.png", "mistakes.png",
                      "report.html", "training-curves.png"]
@@ -138,6 +150,27 @@ def test_report_writes_figures_and_a_self_contained_page(tmp_path, mnist, capsys
     blank = page[page.index("Your image 2"):page.index("Training curves")]
     assert "Check this answer" in blank and "no digit found" in blank
     assert "Check this answer" not in page[page.index("Your image 1"):page.index("Your image 2")]
+
+
+@pytest.mark.skipif(not (CHROMIUM.exists() and AXE.exists()), reason="needs Debian's chromium and axe-core "
+                                                                     "(make test installs both)")
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
+def test_report_page_reads_in_a_browser(written, viewport):
+    from playwright.sync_api import sync_playwright
+
+    width, height = viewport
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto((written[0] / "report.html").as_uri())
+        # The page itself never scrolls sideways; a figure too wide for a phone scrolls in its own box.
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        assert all(image["naturalWidth"] > 0 for image in page.locator("img").evaluate_all(
+            "images => images.map(image => ({naturalWidth: image.naturalWidth}))"))
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run()).violations.map(v => v.impact + ' ' + v.id)")
+        browser.close()
+    assert violations == []
 
 
 def test_report_content_matches_the_evaluation(tmp_path, mnist):

@@ -225,13 +225,13 @@ img{{max-width:100%;height:auto}}.figure{{overflow-x:auto}}
 @media (max-width:700px){{.figure img{{max-width:none;width:720px}}}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #999;padding:.2rem .6rem;text-align:right}}
 .marked{{border-left:4px solid #b00020;padding-left:.8rem}}.flag{{color:#b00020}}</style></head>
-<body><h1>Report for {html.escape(model_name)}</h1>
+<body><main><h1>Report for {html.escape(model_name)}</h1>
 <p>Test accuracy <strong>{100 * test['accuracy']:.2f}%</strong>, loss {test['loss']:.4f},
 {test['errors']} errors in {test['samples']} MNIST test images.</p>
 {f"<p>{html.escape(note)}</p>" if note else ""}
 {body}<h2>Scores per digit</h2>
 <table><tr><th>digit</th><th>precision</th><th>recall</th><th>F1</th></tr>{rows}</table>
-</body></html>
+</main></body></html>
 """
 
 
