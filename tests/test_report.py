@@ -88,11 +88,20 @@ def test_training_curves_caption_says_what_the_history_holds():
     with_validation = [{"epoch": 1, "loss": 0.5, "accuracy": 0.9, "val_loss": 0.4, "val_accuracy": 0.95},
                        {"epoch": 2, "loss": 0.3, "accuracy": 0.95, "val_loss": 0.3, "val_accuracy": 0.96}]
     training_only = [{key: row[key] for key in ("epoch", "loss", "accuracy")} for row in with_validation]
-    assert "validation split" in curves_caption(with_validation) and "2 epochs" in curves_caption(with_validation)
-    caption = curves_caption(training_only)
+    caption = curves_caption({"history": with_validation})
+    assert "validation split" in caption and "2 epochs" in caption and "drawn" not in caption
+    caption = curves_caption({"history": training_only})
     assert "training data" in caption and "records no validation" in caption and "on the validation" not in caption
     legends = [[text.get_text() for text in axis.get_legend().get_texts()] for axis in curves_plot(training_only).axes]
     assert legends == [["training"], ["training"]]
+    assert "no training history" in curves_caption({})
+
+
+def test_shipped_models_curves_caption_names_their_data_and_member():
+    default, accurate = load_recogniser("default").card, load_recogniser("accurate").card
+    assert "48,000 drawn images" in curves_caption(default) and "averages" not in curves_caption(default)
+    assert f"averages {len(accurate['members'])} networks" in curves_caption(accurate)
+    assert accurate["members"][0]["run"] in curves_caption(accurate)
 
 
 def test_training_curves_have_whole_epochs_and_plain_log_ticks():

@@ -97,8 +97,9 @@ def curves_plot(history: list[dict]):
     return figure
 
 
-def curves_caption(history: list[dict]) -> str:
-    """What the training-curves figure shows, worked out from the same history."""
+def curves_caption(card: dict) -> str:
+    """What the training-curves figure shows, worked out from the card it is drawn from."""
+    history = card.get("history", [])
     if not history:
         return "This model's card has no training history (a model saved by other code)."
     epochs = len(history)
@@ -106,8 +107,18 @@ def curves_caption(history: list[dict]) -> str:
     caption = (f"Loss (left) and error rate on a log scale (right) for {span}, on the training data "
                f"(averaged over the epoch)")
     if all("val_loss" in row and "val_accuracy" in row for row in history):
-        return caption + " and on the validation split (after the epoch)."
-    return caption + " only: this model's card records no validation figures per epoch."
+        caption += " and on the validation split (after the epoch)."
+    else:
+        caption += " only: this model's card records no validation figures per epoch."
+    config = card.get("config", {})
+    if config.get("synthetic"):
+        caption += (f" The training data mix {config['synthetic']:,} drawn images (other hands' styles, tight crops, "
+                    f"things that are not digits) into MNIST's; the validation split is MNIST digits alone.")
+    members = card.get("members", [])
+    if len(members) > 1:
+        caption += (f" The model averages {len(members)} networks; these are the curves of the first, "
+                    f"{members[0].get('run', 'its first member')}.")
+    return caption
 
 
 def confusion_figure(matrix: np.ndarray, path: Path) -> Path:
@@ -254,7 +265,7 @@ def report(model_path: str | os.PathLike | None, out: str | os.PathLike, images:
     sections = image_sections(recogniser, images or [], out)
     history = recogniser.card.get("history", [])
     curves = save(curves_plot(history), out / "training-curves.png") if history else None
-    sections.append(Section("Training curves", curves, curves_caption(history)))
+    sections.append(Section("Training curves", curves, curves_caption(recogniser.card)))
     sections.append(Section("Confusion matrix", confusion_figure(matrix, out / "confusion-matrix.png"),
                             "Rows are the true digits, columns the model's answers; shading is on a "
                             "square-root scale."))
