@@ -5,8 +5,10 @@ open 4, an uncrossed 7, at one resolution and stroke width. People bring more: a
 a flag and a foot, a crossed 7, a closed 4, script and printed styles, 15-pixel crops
 with a few grey levels, hair-thin and heavy pens. And they bring things that are not
 digits at all: letters, symbols, scribbles, a tap on the canvas. This module draws both
-kinds from pen strokes (the Hershey vector fonts and hand-written stroke lists below),
-varies them as hands and cameras do, and passes every image through
+kinds from pen strokes (the Hershey vector fonts and hand-written stroke lists below;
+non-digits also as faces, ticks, marked circles, spirals and crossed-out marks),
+varies them as hands, pen tablets and cameras do (some are put on ruled or squared paper
+under uneven light and saved as JPEG), and passes every image through
 ``digits.preprocess.to_model_input``, the same path a user's image takes, so the model
 learns on exactly what it will be shown. Non-digits get the label ``NOT_A_DIGIT`` (10).
 
@@ -34,7 +36,11 @@ SQUARE_PAD_SHARE = 0.15
 # Images per independently seeded chunk, so that chunks can be drawn in parallel.
 CHUNK = 2000
 # Bump when the drawing changes, so cached sets are remade.
-VERSION = 2
+VERSION = 3
+# Share of drawings put on paper as a phone sees it (ruled lines, uneven light, noise, JPEG).
+PAPER_SHARE = 0.2
+# Share of stroke-drawn digits given as a pen tablet records them: all strokes joined, a few points.
+TABLET_SHARE = 0.15
 DIGIT_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "rowmand", "timesr", "timesi",
                "timesrb", "greek")
 LETTER_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "timesr", "timesi")
@@ -153,19 +159,100 @@ def scribble(random: np.random.Generator) -> list[np.ndarray]:
     return [np.stack([xs, 0.15 * np.sin(xs * random.uniform(10, 30))], axis=1)]
 
 
+def ellipse(centre, radii, start: float = 0.0, stop: float = 360.0, points: int = 24) -> np.ndarray:
+    angles = np.radians(np.linspace(start, stop, points))
+    return np.stack([centre[0] + radii[0] * np.cos(angles), centre[1] + radii[1] * np.sin(angles)], axis=1)
+
+
+def doodle(random: np.random.Generator) -> list[np.ndarray]:
+    """A drawing that is not a digit: a face, a tick, a marked circle, a spiral, parallel lines, a crossed-out mark."""
+    kind = int(random.integers(6))
+    if kind == 0:  # a face: eyes and a mouth, with or without its outline
+        eyes = [ellipse((x, 0.38), (0.03, 0.03), points=8) if random.random() < 0.5
+                else np.array([[x, 0.33], [x, 0.45]]) for x in (0.36 + random.uniform(-0.04, 0.04), 0.64)]
+        smile = random.choice([1.0, -1.0])
+        mouth = ellipse((0.5, 0.62 - 0.1 * smile), (0.2, 0.12), 20 if smile > 0 else 200, 160 if smile > 0 else 340)
+        outline = [ellipse((0.5, 0.5), (0.45, random.uniform(0.4, 0.5)))] if random.random() < 0.8 else []
+        return outline + eyes + [mouth]
+    if kind == 1:  # a tick
+        return [np.array([[0, 0.55], [0.35, 0.95], [1, 0]]) + random.uniform(-0.05, 0.05, (3, 2))]
+    if kind == 2:  # a circle with a cross, a dot or a bar inside
+        inside = [np.array([[0.2, 0.2], [0.8, 0.8]]), np.array([[0.8, 0.2], [0.2, 0.8]])]
+        if random.random() < 0.5:
+            inside = [ellipse((0.5, 0.5), (0.05, 0.05), points=8)] if random.random() < 0.5 else [np.array([[0.15, 0.5], [0.85, 0.5]])]
+        return [ellipse((0.5, 0.5), (0.45, 0.45))] + inside
+    if kind == 3:  # a spiral
+        turns = random.uniform(1.5, 3.5)
+        angles = np.linspace(0, turns * 2 * math.pi, 60)
+        return [np.stack([angles * np.cos(angles), angles * np.sin(angles)], axis=1)]
+    if kind == 4:  # parallel lines, as on ruled paper or a tally
+        count, upright = int(random.integers(2, 6)), random.random() < 0.3
+        lines = [np.array([[0, row], [1, row + random.uniform(-0.05, 0.05)]]) for row in np.linspace(0, 1, count)]
+        return [line[:, ::-1] for line in lines] if upright and count > 2 else lines
+    # a mark scribbled out
+    return scribble(random) + [np.array([[0, 0.2], [1, 0.8]]), np.array([[0, 0.8], [1, 0.2]])]
+
+
+def tablet(strokes: list[np.ndarray], random: np.random.Generator) -> list[np.ndarray]:
+    """The strokes as a pen tablet with a low sampling rate keeps them: joined into one, at 6 to 16 points."""
+    joined = np.concatenate(strokes)
+    lengths = np.hypot(*np.diff(joined, axis=0).T)
+    position = np.concatenate([[0], np.cumsum(lengths)])
+    samples = np.linspace(0, position[-1], int(random.integers(6, 17)))
+    return [np.stack([np.interp(samples, position, joined[:, axis]) for axis in range(2)], axis=1)]
+
+
 def non_digit_strokes(random: np.random.Generator) -> list[np.ndarray]:
     choice = random.random()
     if choice < 0.45:
         return glyph_strokes(str(random.choice(LETTER_FONTS)), str(random.choice(list(LETTERS))))
     if choice < 0.55:
         return glyph_strokes("greek", str(random.choice(list(GREEK_LETTERS))))
+    if choice < 0.75:
+        return doodle(random)
     return scribble(random)
 
 
 def draw_one(label: int, random: np.random.Generator) -> Image.Image:
     strokes = digit_strokes(label, random) if label != NOT_A_DIGIT else non_digit_strokes(random)
     strokes = [stroke for stroke in strokes if len(stroke) >= 2]
+    if label != NOT_A_DIGIT and random.random() < TABLET_SHARE:
+        strokes = tablet(strokes, random)
     return render(strokes, random, low_resolution=random.random() < 0.25)
+
+
+def on_paper(drawing: Image.Image, random: np.random.Generator) -> Image.Image:
+    """A drawing (light ink on black) as dark ink on paper photographed by a phone.
+
+    Grey paper with uneven light, sometimes ruled or squared lines fainter than the ink,
+    sensor noise, a little blur and JPEG compression, at 1.5 to 3 times the drawing's size.
+    """
+    import io
+
+    from scipy import ndimage
+
+    scale = random.uniform(1.5, 3.0)
+    side = int(drawing.width * scale)
+    ink = np.asarray(drawing.resize((side, side), Image.Resampling.BILINEAR), dtype=np.float32) / 255
+    rows, columns = np.mgrid[0:side, 0:side] / side
+    paper = random.uniform(0.6, 0.95) + random.uniform(-0.2, 0.2) * (rows * math.cos(random.uniform(0, 6.3))
+                                                                     + columns * math.sin(random.uniform(0, 6.3)))
+    lines = random.random()
+    if lines < 0.5:
+        spacing = side / random.uniform(2.5, 6)
+        darkness = random.uniform(0.08, 0.25)
+        ruled = (rows * side + random.uniform(0, spacing)) % spacing < max(1.0, side / 150)
+        if lines < 0.15:
+            ruled |= (columns * side + random.uniform(0, spacing)) % spacing < max(1.0, side / 150)
+        paper = paper - darkness * ruled
+    ink_level = random.uniform(0.05, 0.4)
+    pixels = paper * (1 - ink) + ink_level * ink
+    pixels = ndimage.gaussian_filter(pixels, random.uniform(0, 1.2)) + random.normal(0, random.uniform(0, 0.03),
+                                                                                      pixels.shape)
+    photo = Image.fromarray(np.clip(pixels * 255, 0, 255).astype(np.uint8))
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=int(random.integers(50, 95)))
+    return Image.open(io.BytesIO(buffer.getvalue()))
 
 
 def redraw(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
@@ -217,6 +304,8 @@ def generate_chunk(count: int, seed: int, chunk: int, mnist_images: np.ndarray,
             else:
                 label = NOT_A_DIGIT if share < REDRAWN_SHARE + NON_DIGIT_SHARE else int(random.integers(10))
                 drawing = draw_one(label, random)
+                if random.random() < PAPER_SHARE and drawing.width >= 28:
+                    drawing = on_paper(drawing, random)
             try:
                 images[index] = np.round(to_model_input(drawing) * 255).astype(np.uint8)
                 labels[index] = label
