@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from digits.quiet import without_notices
+from digits.quiet import notices_dropped, without_notices
 
 NOTICES = """WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
 I0000 00:00:1795698887.537383   18158 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.
@@ -25,6 +25,12 @@ def run_python(code: str, path: str | None = None) -> subprocess.CompletedProces
 def test_notices_are_dropped_and_other_lines_kept():
     assert without_notices(NOTICES) == ""
     assert without_notices(NOTICES + "E0000 something real failed\n") == "E0000 something real failed\n"
+
+
+def test_notices_dropped_gives_back_the_other_lines_written_to_descriptor_2(capfd):
+    with notices_dropped():
+        os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\nE0000 a real failure\n")
+    assert capfd.readouterr().err == "E0000 a real failure\n"
 
 
 def test_the_python_api_builds_a_model_without_notices():

@@ -22,6 +22,7 @@ import numpy as np
 from digits.card import card_path, read_card, write_card
 from digits.files import atomic_path
 from digits.predict import KERAS_SUFFIXES, SHIPPED_MODELS, KerasRecogniser, OnnxRecogniser
+from digits.quiet import notices_dropped
 
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
 FORMATS = tuple(SUFFIXES)
@@ -82,10 +83,10 @@ def litert_probabilities(path: Path, images: np.ndarray) -> np.ndarray:
         import tensorflow as tf
 
         Interpreter = tf.lite.Interpreter
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), notices_dropped():
         warnings.simplefilter("ignore")  # tf.lite's interpreter announces its own retirement
         interpreter = Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
+        interpreter.allocate_tensors()
     model_input, model_output = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     rows = []
     for image in np.asarray(images, dtype=np.float32):

@@ -3,10 +3,12 @@
 Every module that needs Keras imports it through ``import_keras_quietly``, so the CLI, the
 Python API and a notebook all start the same way: no oneDNN, CPU-feature or absl notices,
 but any other line TensorFlow prints while loading (a real problem) still reaches stderr.
+``notices_dropped`` does the same around any other call that prints them (LiteRT's interpreter).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -19,7 +21,8 @@ NOTICES = re.compile(
     r"cpu_feature_guard|This TensorFlow binary is optimized|To enable the following instructions|"
     r"rebuild TensorFlow with the appropriate compiler flags|"
     r"Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered|"
-    r"could not find cuda drivers|Could not find cuda drivers|cuda_executor|TF-TRT Warning"
+    r"could not find cuda drivers|Could not find cuda drivers|cuda_executor|TF-TRT Warning|"
+    r"Created TensorFlow Lite XNNPACK delegate for CPU"
 )
 
 
@@ -28,22 +31,19 @@ def without_notices(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not NOTICES.search(line))
 
 
-def import_keras_quietly():
-    """Import and return ``keras`` with file descriptor 2 captured meanwhile.
+@contextlib.contextmanager
+def notices_dropped():
+    """Capture file descriptor 2 meanwhile; then write what was captured to stderr, less the notices.
 
-    TensorFlow prints oneDNN and CPU-feature notices from C++ at import, past Python's
-    reach (``TF_CPP_MIN_LOG_LEVEL`` does not silence them all). What was captured goes back
-    to stderr less those notices; an import that fails raises as usual.
+    The notices come from C++, past Python's reach (``TF_CPP_MIN_LOG_LEVEL`` does not silence
+    them all). An exception inside still raises, after the captured lines are given back.
     """
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import keras
+            yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
@@ -53,4 +53,13 @@ def import_keras_quietly():
             if rest:
                 sys.stderr.write(rest)
                 sys.stderr.flush()
+
+
+def import_keras_quietly():
+    """Import and return ``keras`` without TensorFlow's start-up notices; other lines still show."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with notices_dropped():
+        import keras
     return keras
