@@ -139,6 +139,26 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
+def command_ship(arguments: argparse.Namespace) -> int:
+    from digits.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    from digits.ensemble import ship
+
+    cards = ship(arguments.runs, arguments.out, as_name=arguments.as_name,
+                 max_multiply_adds=arguments.max_multiply_adds, precision=arguments.precision,
+                 drawn=arguments.drawn_validation)
+    if arguments.json:
+        print(json.dumps({name: {key: value for key, value in card.items() if key != "history"}
+                          for name, card in cards.items()}))
+        return 0
+    for name, card in cards.items():
+        print(f"{name}: {'+'.join(member['run'] for member in card['members'])}, temperature {card['temperature']}, "
+              f"{card['precision']}, held-out accuracy {100 * card['validation']['accuracy']:.2f}%, "
+              f"test {100 * card['test']['accuracy']:.2f}%; wrote {Path(arguments.out) / name}.keras, .onnx and card")
+    return 0
+
+
 def command_evaluate(arguments: argparse.Namespace) -> int:
     from digits.evaluation import evaluate
 
@@ -383,6 +403,23 @@ def parser() -> argparse.ArgumentParser:
                             "else this machine)")
     sweep.add_argument("--workers", type=int, default=1,
                        help="runs trained at once on this machine; each uses every core (default: 1)")
+
+    ship = add("ship", command_ship, "choose models to ship from trained runs (out of fold when trained in folds, "
+                                      "else on the validation split) and write them with their cards")
+    ship.add_argument("runs", nargs="+", metavar="RUN", help="trained .keras runs with their cards, or folders of them")
+    ship.add_argument("--out", default="shipped", metavar="DIR",
+                      help="folder for NAME.keras, NAME.onnx and NAME.card.json (default: shipped)")
+    ship.add_argument("--as", dest="as_name", metavar="NAME",
+                      help="ship the runs given, averaged, as NAME, without a choice (default: choose default "
+                           "and accurate)")
+    ship.add_argument("--max-multiply-adds", type=int, default=12_000_000,
+                      help="inference budget per image of the default model (default: 12,000,000)")
+    ship.add_argument("--precision", choices=["auto", "int8", "float32"], default="auto",
+                      help="the ONNX file's; auto: int8 when it costs no held-out accuracy (default: auto)")
+    ship.add_argument("--drawn-validation", type=int, default=0, metavar="N",
+                      help="also fit the temperature on N drawn validation images, for models with a 'not a digit' "
+                           "output (default: 0)")
+    json_flag(ship)
 
     evaluate = add("evaluate", command_evaluate, "score a model on the 10,000 MNIST test images")
     model_flag(evaluate)
