@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from digits.quiet import notices_dropped, without_notices
 
 NOTICES = """WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
@@ -55,3 +57,32 @@ def test_a_line_that_is_not_a_notice_and_a_failed_import_still_show(tmp_path):
     """, path=str(tmp_path))
     assert result.stdout == "raised: keras is broken\n"
     assert result.stderr == "libcudart.so: a real problem\n"
+
+
+
+def test_hidden_modules_cannot_be_imported_meanwhile_and_can_be_afterwards(tmp_path, monkeypatch):
+    from digits.quiet import hidden
+
+    (tmp_path / "hidden_probe.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "hidden_probe", raising=False)
+    with hidden(("hidden_probe", "os")):
+        with pytest.raises(ImportError):
+            import hidden_probe  # noqa: F401
+        assert sys.modules["os"] is os  # already imported: left alone
+    import hidden_probe
+
+    assert hidden_probe.VALUE == 1
+
+
+def test_keras_comes_without_scikit_learn_and_matplotlib_which_stay_importable():
+    result = run_python("""
+        import sys
+        from digits.quiet import import_keras_quietly
+        import_keras_quietly()
+        print(sorted(name for name in ("sklearn", "matplotlib", "IPython") if name in sys.modules))
+        import matplotlib.pyplot
+        print("importable")
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "importable"]
