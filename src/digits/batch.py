@@ -6,6 +6,7 @@ Memory stays bounded whatever the number of files: paths are read lazily and han
 One file never costs the others: whatever decoding one file raises becomes that file's
 error row, and a worker process that dies (killed, out of memory) is replaced; the files
 it held are decoded again one at a time, so at most the file that killed it is lost.
+Decoding runs on an engine (``digits.engines``), a pool of local processes by default.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -91,78 +91,59 @@ def worker_died(path: str) -> Prepared:
     return None, None, f"{path}: the process decoding it died (killed, or out of memory); the other files are kept"
 
 
-def prepare_one_by_one(paths: list[str], function: Callable[[str], Prepared]) -> list[Prepared]:
-    """Decode ``paths`` in a single worker process, in order; when it dies, the file it held is lost, no other.
+def prepare_on(engine, paths: list[str], function: Callable[[str], Prepared]) -> list[Prepared]:
+    """Decode ``paths`` on ``engine``, ``GROUP_SIZE`` per task; answers in order.
 
-    One worker runs the files in turn, so the first unanswered file when it dies is the
-    one that killed it; a fresh worker takes the rest.
-    """
-    answers: list[Prepared] = []
-    while len(answers) < len(paths):
-        remaining = paths[len(answers):]
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            futures = [pool.submit(guarded, function, path) for path in remaining]
-            for path, future in zip(remaining, futures):
-                try:
-                    answers.append(future.result())
-                except BrokenProcessPool:
-                    answers.append(worker_died(path))
-                    break
-    return answers
-
-
-def prepare_on_pool(pool: ProcessPoolExecutor, paths: list[str],
-                    function: Callable[[str], Prepared]) -> tuple[list[Prepared], bool]:
-    """Decode ``paths`` on ``pool``, ``GROUP_SIZE`` per task; (answers in order, whether the pool broke).
-
-    If a worker dies, every answer already given is kept and the unanswered files are
-    decoded again by ``prepare_one_by_one``.
+    A group whose worker died (each time the engine tried it) is decoded again one file
+    per task, so that only the file that kills a worker is lost; it gets an error row.
     """
     groups = [paths[start:start + GROUP_SIZE] for start in range(0, len(paths), GROUP_SIZE)]
-    futures = [pool.submit(guarded_group, function, group) for group in groups]
-    answers: list[Prepared | None] = []
-    for group, future in zip(groups, futures):
-        try:
-            answers.extend(future.result())
-        except BrokenProcessPool:
-            answers.extend([None] * len(group))
-    unanswered = [index for index, answer in enumerate(answers) if answer is None]
-    if unanswered:
-        for index, answer in zip(unanswered, prepare_one_by_one([paths[index] for index in unanswered], function)):
-            answers[index] = answer
-    return answers, bool(unanswered)
+    answers: list[Prepared | None] = [None] * len(paths)
+    lost: list[int] = []
+    for outcome in engine.map(partial(guarded_group, function), groups):
+        first = outcome.index * GROUP_SIZE
+        if outcome.lost:
+            lost += range(first, first + len(outcome.item))
+        else:
+            rows = outcome.result or [(None, None, f"{path}: cannot read it ({outcome.error})") for path in outcome.item]
+            answers[first:first + len(rows)] = rows
+    singles = [paths[index] for index in lost]
+    for outcome in engine.map(partial(guarded, function), singles):
+        path = outcome.item
+        answers[lost[outcome.index]] = (worker_died(path) if outcome.lost else outcome.result
+                                        or (None, None, f"{path}: cannot read it ({outcome.error})"))
+    return answers
 
 
 def recognise_paths(paths: Iterable[str], recogniser: Recogniser, workers: int | None = None,
                     chunk_size: int = 256, number: bool = False,
-                    prepare: Callable[[str], Prepared] = prepare) -> Iterator[Prediction]:
-    """Stream one ``Prediction`` per path, in input order, decoding on ``workers`` processes.
+                    prepare: Callable[[str], Prepared] = prepare, engine=None) -> Iterator[Prediction]:
+    """Stream one ``Prediction`` per path, in input order, decoding on ``engine``.
 
-    ``workers`` defaults to the number of cores; 1 decodes in this process. ``number``
-    reads whole numbers instead of single digits (one file at a time). ``prepare`` turns
-    one path into ``(model input, no-digit reason, error)``; it runs in the worker processes.
-    A file that fails in any way is an error row; the others are answered.
+    ``engine`` is any ``digits.engines`` engine (``map`` a function over items); by
+    default a ``ProcessEngine`` of ``workers`` processes (one per core), started once a
+    chunk is large enough to gain from it, and closed at the end; ``workers`` 1 decodes in
+    this process. ``number`` reads whole numbers instead of single digits (one file at a
+    time). ``prepare`` turns one path into ``(model input, no-digit reason, error)``; it
+    runs where the engine runs it. A file that fails in any way is an error row; the
+    others are answered.
     """
     if number:
         yield from read_numbers(paths, recogniser)
         return
     workers = workers or os.cpu_count() or 1
-    pool = None
+    owned = None
     try:
         for chunk in chunks(paths, chunk_size):
-            if pool is None and workers > 1 and len(chunk) >= PARALLEL_THRESHOLD:
-                pool = ProcessPoolExecutor(max_workers=workers)
-            if pool is None:
-                prepared = guarded_group(prepare, chunk)
-            else:
-                prepared, broken = prepare_on_pool(pool, chunk, prepare)
-                if broken:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
+            if engine is None and workers > 1 and len(chunk) >= PARALLEL_THRESHOLD:
+                from digits.engines import ProcessEngine
+
+                engine = owned = ProcessEngine(workers=workers)
+            prepared = guarded_group(prepare, chunk) if engine is None else prepare_on(engine, chunk, prepare)
             yield from predictions_for(chunk, prepared, recogniser)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if owned is not None:
+            owned.close()
 
 
 def read_numbers(paths: Iterable[str], recogniser: Recogniser) -> Iterator[Prediction]:

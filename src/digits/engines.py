@@ -41,6 +41,7 @@ def describe(error: BaseException) -> str:
 class ProcessEngine:
     """Processes on this machine (``concurrent.futures``); ``workers`` defaults to one per core.
 
+    The pool is started on the first ``map`` and kept for the next ones until ``close``.
     When a process dies the pool breaks and every item it held is lost with it. Those
     items are then run again one at a time, in order, in a pool of one process: when that
     one dies, the item it was running is known, and only that item is tried again (up to
@@ -54,16 +55,22 @@ class ProcessEngine:
         self.retries = retries
         # "spawn" for work that imports TensorFlow, which is not safe to fork once loaded.
         self.context = multiprocessing.get_context(start_method)
+        self.pool: ProcessPoolExecutor | None = None
 
     def describe(self) -> str:
         return f"{self.workers} local processes"
 
     def map(self, function: Callable, items: Iterable) -> Iterator[Outcome]:
         pending = list(enumerate(items))
+        if not pending:
+            return
         lost = []
-        with ProcessPoolExecutor(max_workers=min(self.workers, max(1, len(pending))), mp_context=self.context) as pool:
-            futures = {pool.submit(function, item): (index, item) for index, item in pending}
-            waiting = set(futures)
+        # One pool serves every call until a process dies: starting processes is not free.
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
+        futures = {self.pool.submit(function, item): (index, item) for index, item in pending}
+        waiting = set(futures)
+        try:
             while waiting:
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -72,7 +79,12 @@ class ProcessEngine:
                         lost.append((outcome.index, outcome.item))
                     else:
                         yield outcome
-        yield from self.one_by_one(function, sorted(lost, key=lambda pair: pair[0]))
+        finally:
+            for future in waiting:
+                future.cancel()
+        if lost:
+            self.close()
+            yield from self.one_by_one(function, sorted(lost, key=lambda pair: pair[0]))
 
     def one_by_one(self, function: Callable, pending: list[tuple[int, Any]]) -> Iterator[Outcome]:
         """Run ``pending`` in order in one process; the first unfinished item when it dies is the one that killed it."""
@@ -104,7 +116,9 @@ class ProcessEngine:
             return Outcome(index, item, error=describe(error))
 
     def close(self) -> None:
-        pass
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     def __enter__(self) -> "ProcessEngine":
         return self
