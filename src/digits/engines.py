@@ -132,13 +132,14 @@ class DaskEngine:
 
     The local cluster listens on 127.0.0.1 only, runs ``workers`` processes (one per core
     by default) of one thread each, and has no dashboard. A worker that dies is replaced
-    by its nanny and its tasks are rescheduled by Dask itself; a task that has killed
-    ``retries`` + 1 workers is lost.
+    by its nanny and its tasks are rescheduled by Dask itself; a task that was on
+    ``retries`` + 1 dying workers is run again alone, and lost if it kills that one too.
     """
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, retries: int = 2):
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, retries: int = 2,
+                 timeout: float = 10.0):
         import dask
         from distributed import Client, LocalCluster
 
@@ -149,7 +150,7 @@ class DaskEngine:
         dask.config.set({"distributed.scheduler.allowed-failures": retries})
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="10s")
+                self.client = Client(scheduler, timeout=timeout)
             else:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None,
@@ -168,23 +169,39 @@ class DaskEngine:
 
     def map(self, function: Callable, items: Iterable) -> Iterator[Outcome]:
         from distributed import as_completed
-        from distributed.scheduler import KilledWorker
 
         items = list(items)
         futures = self.client.map(function, items, pure=False)
         positions = {future.key: index for index, future in enumerate(futures)}
+        lost = []
         try:
             for future in as_completed(futures):
                 index = positions[future.key]
-                try:
-                    yield Outcome(index, items[index], result=future.result())
-                except KilledWorker:
-                    yield Outcome(index, items[index], lost=True)
-                except Exception as error:
-                    yield Outcome(index, items[index], error=describe(error))
+                outcome = self.outcome(future, index, items[index])
+                if outcome.lost:
+                    lost.append(index)
+                else:
+                    yield outcome
                 future.release()
         finally:
             self.client.cancel([future for future in futures if not future.done()])
+        # Dask gives up every task that was on a dying worker as often as allowed, the
+        # innocent with the guilty; alone on the cluster, each is judged on its own.
+        for index in sorted(lost):
+            future = self.client.submit(function, items[index], pure=False)
+            yield self.outcome(future, index, items[index])
+            future.release()
+
+    @staticmethod
+    def outcome(future, index: int, item: Any) -> Outcome:
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return Outcome(index, item, result=future.result())
+        except KilledWorker:
+            return Outcome(index, item, lost=True)
+        except Exception as error:
+            return Outcome(index, item, error=describe(error))
 
     def close(self) -> None:
         client = getattr(self, "client", None)
