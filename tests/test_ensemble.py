@@ -131,3 +131,14 @@ def test_runs_that_cannot_be_judged_are_refused(fold_runs, split_runs, tmp_path,
     shutil.copy(split_runs / "fast-fast-s0.keras", tmp_path / "bare.keras")
     with pytest.raises(ValueError, match="has no card"):
         ensemble.members_of([tmp_path / "bare.keras"])
+
+
+def test_the_command_reports_runs_it_cannot_use_in_one_line(tmp_path, capsys):
+    from digits.cli import main
+
+    assert main(["ship", str(tmp_path / "gone.keras")]) == 1
+    (tmp_path / "empty").mkdir()
+    assert main(["ship", str(tmp_path / "empty")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"digits: error: run {tmp_path / 'gone.keras'}: no such file or folder",
+        f"digits: error: no trained runs in {tmp_path / 'empty'}: train some with `digits sweep`"]
