@@ -316,6 +316,90 @@ def command_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_correct(arguments: argparse.Namespace) -> int:
+    from digits.corrections import NOT_A_DIGIT, label_name, make_correction, parse_label
+    from digits.predict import load_recogniser
+    from digits.stores import open_store
+
+    if (arguments.digit is None) == (not arguments.not_a_digit):
+        print("digits correct: error: give the right DIGIT (0-9), or --not-a-digit, not both", file=sys.stderr)
+        return EXIT_USAGE
+    label = NOT_A_DIGIT if arguments.not_a_digit else parse_label(arguments.digit)
+    path = Path(arguments.image)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file; give the image the model got wrong")
+    correction = make_correction(path.read_bytes(), label, load_recogniser(arguments.model), "cli", arguments.writer)
+    store = open_store(arguments.store)
+    stored = store.add(correction)
+    store.close()
+    if arguments.json:
+        print(json.dumps(stored.to_dict() | {"store": store.location}))
+        return 0
+    print(f"stored correction {stored.id} in {store.location}: {path} is {label_name(stored.label)} "
+          f"(the model said {label_name(stored.predicted)}, {100 * stored.confidence:.0f}% sure)")
+    return 0
+
+
+def command_corrections(arguments: argparse.Namespace) -> int:
+    from digits.corrections import export_corrections
+    from digits.stores import open_store
+
+    store = open_store(arguments.store)
+    try:
+        if arguments.action == "list":
+            corrections = store.corrections(writer=arguments.writer)
+            for correction in corrections:
+                print(json.dumps(correction.to_dict()) if arguments.json else correction.describe())
+            if not arguments.json:
+                print(f"{len(corrections)} correction(s) in {store.location}", file=sys.stderr)
+        elif arguments.action == "export":
+            result = export_corrections(store.corrections(writer=arguments.writer), arguments.folder)
+            print(json.dumps(result) if arguments.json else
+                  f"wrote {result['count']} correction(s) to {result['folder']} (labels.csv, PNGs)")
+        else:
+            if not arguments.ids and arguments.writer is None:
+                print("digits corrections delete: error: give the ids to delete (see `digits corrections list`), "
+                      "or --writer NAME", file=sys.stderr)
+                return EXIT_USAGE
+            count = store.delete(ids=arguments.ids or None, writer=arguments.writer)
+            print(json.dumps({"deleted": count}) if arguments.json else f"deleted {count} correction(s)")
+    finally:
+        store.close()
+    return 0
+
+
+def command_tune(arguments: argparse.Namespace) -> int:
+    from digits.stores import open_store
+    from digits.tuning import TuneConfig, check_enough
+
+    config = TuneConfig(**{name: getattr(arguments, name) for name in TuneConfig.__dataclass_fields__
+                           if getattr(arguments, name, None) is not None})
+    try:
+        config.validate()
+    except ValueError as error:
+        print(f"digits tune: error: {first_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(arguments.store)
+    corrections = store.corrections(writer=config.writer)
+    store.close()
+    # Too few corrections is said before TensorFlow takes seconds to import.
+    check_enough(corrections, config.writer, config.folds)
+    from digits.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    from digits.tuning import tune
+
+    card = tune(config, corrections, progress=None if arguments.json else print)
+    if arguments.json:
+        print(json.dumps({key: card[key] for key in ("model", "writer", "corrections", "chosen", "base", "test")}))
+        return 0
+    print(f"{card['corrections']['count']} corrections: {card['corrections']['right_before']} read right before, "
+          f"{card['corrections']['right_after']} after; MNIST test accuracy {100 * card['test']['accuracy']:.2f}% "
+          f"(shipped {100 * card['base']['mnist_test_accuracy']:.2f}%); serve it with "
+          f"`digits serve --model {config.output_path()}`")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
     from digits.config import ARCHITECTURE_NAMES
@@ -504,7 +588,65 @@ def parser() -> argparse.ArgumentParser:
                             "any (default: none)")
     serve.add_argument("--max-batch-files", type=int, default=16,
                        help="files one POST /api/batch may hold (default: 16)")
+    add_correction_commands(add, json_flag, model_flag)
     return main
+
+
+def add_correction_commands(add, json_flag, model_flag) -> None:
+    """`correct`, `corrections` and `tune`: a person's corrections, and a model tuned on them."""
+    from digits.tuning import TuneConfig
+
+    def store_flag(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--store", help="corrections store: a SQLite file, or postgresql://user@host/database "
+                                             "(default: $XDG_DATA_HOME/digits/corrections.db, "
+                                             "~/.local/share/digits/corrections.db)")
+
+    correct = add("correct", command_correct, "store a correction: what an image really shows")
+    correct.add_argument("image", metavar="IMAGE", help="the image the model got wrong")
+    correct.add_argument("digit", metavar="DIGIT", nargs="?", help="what it really is, 0-9")
+    correct.add_argument("--not-a-digit", action="store_true", help="it is not a digit at all")
+    correct.add_argument("--writer", help="whose handwriting it is, for `digits tune --writer` (default: none)")
+    store_flag(correct)
+    model_flag(correct)
+    json_flag(correct)
+
+    corrections = add("corrections", command_corrections, "list, export or delete stored corrections")
+    actions = corrections.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="one line per correction: id, label, the model's answer, writer, "
+                                              "source, time")
+    export = actions.add_parser("export", help="write them as a data set: 28x28 PNGs, originals and labels.csv")
+    export.add_argument("folder", metavar="FOLDER", help="a new (or empty) folder to write")
+    delete = actions.add_parser("delete", help="delete by id, or all of a writer's")
+    delete.add_argument("ids", nargs="*", type=int, metavar="ID", help="the ids to delete")
+    for action in (listing, export, delete):
+        action.add_argument("--writer", help="only this writer's corrections" if action is not delete else
+                            "delete all of this writer's corrections (with ids: only those of theirs)")
+        store_flag(action)
+        json_flag(action)
+
+    defaults = TuneConfig()
+    tune = add("tune", command_tune, "a personal model: the shipped model tuned on a writer's corrections")
+    tune.add_argument("--writer", required=True, help="whose corrections to learn")
+    store_flag(tune)
+    tune.add_argument("--out", help="the personal model, .onnx (default: runs/WRITER.onnx; serve it with "
+                                    "--model WRITER)")
+    tune.add_argument("--base", help=f"shipped model (or .keras file) to start from (default: {defaults.base})")
+    tune.add_argument("--epochs", type=int, nargs="+", help=f"epoch counts cross-validation chooses among "
+                                                             f"(default: {' '.join(map(str, defaults.epochs))})")
+    tune.add_argument("--learning-rates", type=float, nargs="+",
+                      help=f"learning rates it chooses among (default: "
+                           f"{' '.join(f'{value:g}' for value in defaults.learning_rates)})")
+    tune.add_argument("--folds", type=int, help=f"cross-validation folds (default: {defaults.folds})")
+    tune.add_argument("--mnist-images", type=int,
+                      help=f"MNIST training images mixed in per epoch (default: {defaults.mnist_images})")
+    tune.add_argument("--repeats", type=int, help=f"times each correction is seen per epoch "
+                                                  f"(default: {defaults.repeats})")
+    tune.add_argument("--batch-size", type=int, help=f"images per step (default: {defaults.batch_size})")
+    tune.add_argument("--max-mnist-drop", type=float,
+                      help=f"largest fall in MNIST accuracy allowed, a fraction (default: {defaults.max_mnist_drop}, "
+                           f"0.1 points)")
+    tune.add_argument("--seed", type=int, help=f"random seed (default: {defaults.seed})")
+    json_flag(tune)
 
 
 def needs_keras(arguments: argparse.Namespace) -> bool:
