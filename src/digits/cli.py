@@ -72,13 +72,15 @@ def command_train(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"digits train: error: {first_line(error)}", file=sys.stderr)
         return EXIT_USAGE
+    from digits.data import load_mnist_in_background
     from digits.quiet import import_keras_quietly
 
+    mnist = load_mnist_in_background()  # read and verified while TensorFlow imports
     import_keras_quietly()
     from digits.training import train
 
     try:
-        card = train(config, resume=arguments.resume, restart=arguments.restart,
+        card = train(config, data=mnist.result(), resume=arguments.resume, restart=arguments.restart,
                      verbose=0 if arguments.json else "auto")
     except KeyboardInterrupt:
         card = None
@@ -588,6 +590,9 @@ def parser() -> argparse.ArgumentParser:
                             "any (default: none)")
     serve.add_argument("--max-batch-files", type=int, default=16,
                        help="files one POST /api/batch may hold (default: 16)")
+    serve.add_argument("--store", default="",
+                       help="where POST /api/corrections and the page's 'that's wrong' keep corrections: a SQLite "
+                            "file or a postgresql:// URL (default: ~/.local/share/digits/corrections.db)")
     add_correction_commands(add, json_flag, model_flag)
     return main
 

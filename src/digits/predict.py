@@ -22,6 +22,8 @@ DEFAULT_MODEL = MODELS_DIR / "default.onnx"
 # Models that ship with the package, by name: `default`, chosen on validation within an
 # inference budget, and `accurate`, the most accurate on validation whatever its cost.
 SHIPPED_MODELS = ("default", "accurate")
+# Where `digits tune` writes personal models by default; `--model NAME` finds NAME.onnx here.
+PERSONAL_MODELS_DIR = Path("runs")
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Answers less sure than this are flagged: the image may not be a clear digit.
 LOW_CONFIDENCE = 0.6
@@ -135,12 +137,35 @@ def as_probabilities(outputs: np.ndarray) -> np.ndarray:
 
 
 def model_path(model: str | os.PathLike | None, suffix: str = ".onnx") -> Path:
-    """The file for ``model``: a path, a shipped model's name (its ``suffix`` file), or ``None`` for the default."""
+    """The file for ``model``: a path, a shipped model's name (its ``suffix`` file), a personal model's
+    name (``runs/NAME.onnx``, as ``digits tune`` writes it), or ``None`` for the default."""
     if model is None:
         return DEFAULT_MODEL.with_suffix(suffix)
     if str(model) in SHIPPED_MODELS:
         return (MODELS_DIR / str(model)).with_suffix(suffix)
+    personal = PERSONAL_MODELS_DIR / f"{model}{suffix}"
+    if is_bare_name(str(model)) and not Path(model).exists() and personal.exists():
+        return personal
     return Path(model)
+
+
+def is_bare_name(name: str) -> bool:
+    """A model's name rather than a path: no folder, no suffix (``me``, not ``runs/me.onnx``)."""
+    return bool(name) and "/" not in name and "\\" not in name and not Path(name).suffix and not name.startswith(".")
+
+
+def personal_models(folder: Path | None = None) -> dict[str, Path]:
+    """The personal models ``digits tune`` wrote into ``folder`` (default ``runs/``), by name: ``.onnx`` files
+    whose card says ``"personal": true``."""
+    found = {}
+    for path in sorted((folder or PERSONAL_MODELS_DIR).glob("*.onnx")):
+        try:
+            card = read_card(path)
+        except CardError:
+            continue
+        if card.get("personal") and is_bare_name(path.stem):
+            found[path.stem] = path
+    return found
 
 
 def load_recogniser(path: str | os.PathLike | None = None, threads: int | None = None) -> Recogniser:
@@ -150,8 +175,9 @@ def load_recogniser(path: str | os.PathLike | None = None, threads: int | None =
     """
     path = model_path(path or None)
     if not path.exists():
-        raise FileNotFoundError(f"model {path}: no such file, and not a shipped model ({', '.join(SHIPPED_MODELS)}); "
-                                f"train one with `digits train`, or omit --model")
+        raise FileNotFoundError(f"model {path}: no such file, and not a shipped model ({', '.join(SHIPPED_MODELS)}) "
+                                f"or a personal one in {PERSONAL_MODELS_DIR}/; train one with `digits train` or "
+                                f"`digits tune`, or omit --model")
     if path.suffix == ".onnx":
         return check(OnnxRecogniser(path, threads=threads))
     if path.suffix in KERAS_SUFFIXES:

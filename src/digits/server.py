@@ -68,6 +68,9 @@ class ServeConfig:
     allowed_origins: tuple[str, ...] = ()
     # Files one POST /api/batch may hold (all of them within max_bytes together).
     max_batch_files: int = 16
+    # Where POST /api/corrections stores corrections: a SQLite file or a postgresql:// URL ("": the
+    # default file); opened at the first correction.
+    store: str = ""
 
     def __post_init__(self):
         if not 0 <= self.port <= 65535:
@@ -150,6 +153,30 @@ class Health(BaseModel):
     model: ModelSummary
 
 
+class CorrectionAnswer(BaseModel):
+    """A stored correction (the image and the model input are kept in the store, not repeated here)."""
+
+    id: int = Field(description="the store's number for it (`digits corrections list` shows it)")
+    label: int = Field(description="what the image really shows: 0-9, or 10 for 'not a digit'")
+    not_a_digit: bool
+    predicted: int = Field(description="what the model said: 0-9, or 10 for 'not a digit'")
+    confidence: float = Field(description="the model's probability for ``predicted``, 0-1")
+    model: str = Field(description="the model file's name")
+    model_sha256: str
+    source: str = Field(description="page or api")
+    writer: str | None = Field(description="whose handwriting it is, if given")
+    created_at: str = Field(description="UTC, ISO 8601")
+    message: str = MESSAGE_FIELD
+
+
+class ModelChoice(BaseModel):
+    name: str = Field(description="what ``?model=`` takes")
+    personal: bool = Field(description="tuned on a writer's corrections (`digits tune`)")
+    writer: str | None = None
+    served: bool = Field(description="the model answering when ``?model=`` is not given")
+    test_accuracy: float | None = None
+
+
 Answer = PredictionAnswer | NumberAnswer
 
 
@@ -160,9 +187,9 @@ def error_responses(*statuses: int) -> dict:
         408: "the upload did not arrive within --body-timeout",
         413: "upload over --max-bytes, image over --max-pixels, or more files than --max-batch-files",
         415: "not an image in a supported format, or a body that is neither multipart nor an image",
-        422: "missing field 'image' (or 'images'), or an invalid query parameter",
+        422: "missing field 'image' (or 'images', 'label'), an invalid field or query parameter, or an unknown model",
         500: "the server or the model failed on this request",
-        503: "more than --max-in-flight requests at once; retry",
+        503: "more than --max-in-flight requests at once, or the corrections store cannot be written; retry",
     }
     return {status: {"model": ErrorResponse, "description": reasons[status]} for status in statuses}
 
@@ -238,6 +265,106 @@ def plain_message(result: dict) -> str:
     return "I can't see a digit here."
 
 
+class ModelChoices:
+    """The models a request may name with ``?model=``: the served one, the shipped ones and the personal
+    ones in ``runs/`` (never any other path); each loaded at its first use and kept."""
+
+    def __init__(self, served: Recogniser, served_name: str):
+        import threading
+
+        self.served_name = served_name
+        self.loaded = {served_name: served}
+        self.lock = threading.Lock()
+
+    def names(self) -> dict[str, Path | None]:
+        from digits.predict import SHIPPED_MODELS, model_path, personal_models
+
+        found = {self.served_name: None}
+        found.update({name: model_path(name) for name in SHIPPED_MODELS})
+        found.update(personal_models())
+        return found
+
+    def describe(self) -> list[dict]:
+        """One ``ModelChoice`` per name; cards are read, models are not loaded."""
+        from digits.card import read_card
+
+        choices = []
+        for name, path in self.names().items():
+            card = self.loaded[name].card if name in self.loaded else read_card(path)
+            choices.append({"name": name, "personal": bool(card.get("personal")), "writer": card.get("writer"),
+                            "served": name == self.served_name,
+                            "test_accuracy": (card.get("test") or {}).get("accuracy")})
+        return choices
+
+    def get(self, name: str | None) -> Recogniser:
+        """The recogniser for ``name`` (``None`` or empty: the served one); ``RequestError`` 422 for an unknown name."""
+        if not name:
+            return self.loaded[self.served_name]
+        with self.lock:
+            if name in self.loaded:
+                return self.loaded[name]
+            names = self.names()
+            if name not in names:
+                raise RequestError(422, f"model {name!r} is not served here; choose one of {', '.join(names)} "
+                                        f"(GET /api/models lists them)")
+            self.loaded[name] = load_recogniser(names[name])
+            return self.loaded[name]
+
+
+class CorrectionsDesk:
+    """Stores corrections sent to the API: the store is opened at the first one, and again after a failure."""
+
+    def __init__(self, location: str):
+        import threading
+
+        self.location = location
+        self.store = None
+        self.lock = threading.Lock()
+
+    def record(self, data: bytes, name: str | None, label_text: str | None, writer: str | None, source: str,
+               recogniser: Recogniser, config: ServeConfig) -> dict:
+        """Check, store and describe one correction; ``RequestError`` for bad input or a store that fails."""
+        from digits.corrections import label_name, make_correction, parse_label
+        from digits.preprocess import NoDigitError
+        from digits.stores import StoreError, open_store
+
+        if label_text is None:
+            raise RequestError(422, "no field 'label' in the form; send the right answer as label=0 to 9, "
+                                    "or label=not-a-digit")
+        try:
+            label = parse_label(label_text)
+            image = read_image(data, max_pixels=config.max_pixels)
+        except ImageTooLargeError as error:
+            raise RequestError(413, str(error)) from None
+        except NotAnImageError as error:
+            raise RequestError(415, str(error)) from None
+        except ValueError as error:
+            raise RequestError(422 if "label" in str(error) else 400, str(error)) from None
+        del image  # decoded only to be refused early, as /api/predict refuses
+        try:
+            correction = make_correction(data, label, recogniser, source, writer)
+        except NoDigitError as error:
+            raise RequestError(422, str(error)) from None
+        except ValueError as error:
+            raise RequestError(400, str(error)) from None
+        try:
+            with self.lock:
+                if self.store is None:
+                    self.store = open_store(self.location or None)
+                stored = self.store.add(correction)
+        except StoreError as error:
+            raise RequestError(503, str(error)) from None
+        result = stored.to_dict()
+        said = label_name(stored.predicted)
+        result["message"] = (f"Saved: this is {label_name(stored.label)}"
+                             + ("." if stored.predicted == stored.label else f", not {said}.") + " Thank you.")
+        return result
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
 def upload_name(filename: str | None) -> str | None:
     """The client's file name without any folders (browsers send a bare name; other clients may not)."""
     if not filename:
@@ -291,7 +418,8 @@ def check_finite(result: dict) -> dict:
     return result
 
 
-ROUTES = "the API is POST /api/predict, POST /api/batch and GET /api/health (GET /docs describes them), the page is GET /"
+ROUTES = ("the API is POST /api/predict, POST /api/batch, POST /api/corrections, GET /api/models and GET /api/health "
+          "(GET /docs describes them), the page is GET /")
 UPLOAD_HELP = ("send multipart/form-data with the file in the field 'image' (several in 'images' for /api/batch), "
                "or the image itself as the body with Content-Type image/png or image/jpeg")
 RAW_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/gif", "image/webp", "image/tiff", "application/octet-stream")
@@ -350,6 +478,18 @@ def upload_body(description: str, field: str, many: bool) -> dict:
     return {"requestBody": {"required": True, "description": description, "content": content}}
 
 
+def correction_body() -> dict:
+    """The correction's request body in the OpenAPI schema (the route reads the form itself)."""
+    form = {"type": "object", "required": ["image", "label"], "properties": {
+        "image": {"type": "string", "format": "binary", "description": "the image the model got wrong"},
+        "label": {"type": "string", "description": "what it really shows: 0 to 9, or not-a-digit",
+                  "examples": ["7", "not-a-digit"]},
+        "writer": {"type": "string", "description": "whose handwriting it is (optional)"},
+        "source": {"type": "string", "enum": ["api", "page"], "description": "where it comes from (default: api)"},
+    }}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}}}
+
+
 def docs_routes(app: FastAPI) -> None:
     """/docs and /redoc from local files (fastapi-offline's copies of Swagger UI and ReDoc), never a CDN.
 
@@ -392,8 +532,12 @@ def docs_routes(app: FastAPI) -> None:
 
 def create_app(config: ServeConfig | None = None, recogniser: Recogniser | None = None) -> FastAPI:
     """The app with ``config``'s limits; a model that cannot answer raises ``ValueError`` here, not per request."""
+    from digits.predict import is_bare_name
+
     config = config or ServeConfig()
     recogniser = check(recogniser) if recogniser is not None else load_recogniser(config.model or None)
+    models = ModelChoices(recogniser, config.model if is_bare_name(config.model) else recogniser.path.stem)
+    corrections = CorrectionsDesk(config.store)
     app = FastAPI(title="digits", description="Handwritten digit recognition", version=__version__,
                   docs_url=None, redoc_url=None)
     app.add_middleware(Guard, config=config)
@@ -426,15 +570,42 @@ def create_app(config: ServeConfig | None = None, recogniser: Recogniser | None 
               responses=error_responses(400, 403, 408, 413, 415, 422, 500, 503),
               openapi_extra=upload_body("the image: a multipart file in the field 'image', or the raw bytes",
                                         "image", many=False))
-    async def predict(request: Request, preview: bool = False, number: bool = False) -> dict:
+    async def predict(request: Request, preview: bool = False, number: bool = False, model: str = "") -> dict:
         """Recognise the digit in the image (``?number=1``: the whole number); ``?preview=1`` adds what the model saw.
 
         ``path`` is the upload's file name without folders (null for a raw body); ``message`` says the
-        answer in plain words and ``reason`` the technical why when there is no digit.
+        answer in plain words and ``reason`` the technical why when there is no digit. ``?model=NAME``
+        asks another model of GET /api/models.
         """
         (name, data), = await uploads(request, ("image",), most=1)
         async with workers:
-            return await asyncio.to_thread(recognise_upload, data, name, recogniser, config, preview, number)
+            chosen = await asyncio.to_thread(models.get, model)
+            return await asyncio.to_thread(recognise_upload, data, name, chosen, config, preview, number)
+
+    @app.get("/api/models", response_model=list[ModelChoice], responses=error_responses(400, 500, 503))
+    async def model_choices() -> list[dict]:
+        """The models ``?model=`` may name: the served one, the shipped ones and personal ones (`digits tune`)."""
+        return await asyncio.to_thread(models.describe)
+
+    @app.post("/api/corrections", response_model=CorrectionAnswer,
+              responses=error_responses(400, 403, 408, 413, 415, 422, 500, 503),
+              openapi_extra=correction_body())
+    async def correct(request: Request, model: str = "") -> dict:
+        """Store a correction: the image, what it really shows (``label``: 0-9 or ``not-a-digit``) and,
+        optionally, whose handwriting it is (``writer``). The model's answer (``?model=``, default the
+        served one) is recorded with it, for `digits tune --writer NAME`."""
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type != "multipart/form-data":
+            raise RequestError(415, f"a correction is multipart/form-data with the image in 'image' and the right "
+                                    f"answer in 'label' (0-9 or not-a-digit), not {media_type or 'an untyped body'}")
+        form = await request.form(max_files=2, max_fields=8)
+        (name, data), = await uploads(request, ("image",), most=1)
+        fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+        source = "page" if fields.get("source") == "page" else "api"
+        async with workers:
+            chosen = await asyncio.to_thread(models.get, model)
+            return await asyncio.to_thread(corrections.record, data, name, fields.get("label"), fields.get("writer"),
+                                           source, chosen, config)
 
     @app.post("/api/batch", response_model=list[Answer | FileError], response_model_exclude_unset=True,
               responses=error_responses(400, 403, 408, 413, 415, 422, 500, 503),

@@ -25,8 +25,6 @@ from digits.corrections import NOT_A_DIGIT, Correction
 # Fewer corrections than this (one per digit on average) is too little to learn from
 # or to cross-validate a setting on; `digits tune` refuses and says how many more to make.
 MIN_CORRECTIONS = 10
-# A model may decline a digit as "not a digit": counted wrong, as `digits evaluate` counts it.
-PERSONAL_MODELS_DIR = Path("runs")
 
 
 class TuneError(ValueError):
@@ -56,6 +54,8 @@ class TuneConfig:
     seed: int = 0
 
     def output_path(self) -> Path:
+        from digits.predict import PERSONAL_MODELS_DIR
+
         return Path(self.out) if self.out else PERSONAL_MODELS_DIR / f"{self.writer}.onnx"
 
     def validate(self) -> None:
