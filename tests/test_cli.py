@@ -77,9 +77,10 @@ def test_data_json(capsys, mnist):
 
 
 def test_train_json_on_tiny_data(capsys, tmp_path, tiny_arrays, monkeypatch):
-    import digits.training
+    import digits.data
 
-    monkeypatch.setattr(digits.training, "load_mnist", lambda: tiny_arrays)
+    # `digits train` reads MNIST through digits.data on a thread while TensorFlow imports.
+    monkeypatch.setattr(digits.data, "load_mnist", lambda: tiny_arrays)
     out_path = tmp_path / "cli.keras"
     code, out, _ = run(capsys, "train", "--preset", "fast", "--epochs", "1", "--batch-size", "100",
                        "--ink-augment", "0.3", "--elastic", "0.2", "--out", str(out_path), "--json")
@@ -193,10 +194,10 @@ def test_data_json_is_only_json_while_fetching(capsys, monkeypatch, tmp_path, ti
                                    ["--learning-rate", "0"], ["--learning-rate", "-1"], ["--batch-size", "0"],
                                    ["--out", "m.txt"]])
 def test_train_refuses_bad_settings_at_once(capsys, tmp_path, monkeypatch, flags):
-    import digits.training
+    import digits.data
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(digits.training, "load_mnist", lambda: pytest.fail("training started"))
+    monkeypatch.setattr(digits.data, "load_mnist", lambda: pytest.fail("training started"))
     (tmp_path / "m.keras").write_text("the previous model")
     code, out, err = run(capsys, "train", "--preset", "fast", "--out", "m.keras", *flags)
     assert code == 2 and out == "" and err.startswith("digits train: error: ") and err.count("\n") == 1
@@ -205,9 +206,10 @@ def test_train_refuses_bad_settings_at_once(capsys, tmp_path, monkeypatch, flags
 
 
 def test_train_a_nan_loss_is_one_line_and_exit_1(capsys, tmp_path, tiny_arrays, monkeypatch):
-    import digits.training
+    import digits.data
 
-    monkeypatch.setattr(digits.training, "load_mnist", lambda: tiny_arrays)
+    # `digits train` reads MNIST through digits.data on a thread while TensorFlow imports.
+    monkeypatch.setattr(digits.data, "load_mnist", lambda: tiny_arrays)
     out_path = tmp_path / "cli.keras"
     code, out, err = run(capsys, "train", "--preset", "fast", "--epochs", "2", "--batch-size", "32",
                          "--learning-rate", "1e38", "--out", str(out_path), "--json")

@@ -267,3 +267,24 @@ def test_folds_hold_out_every_image_once_and_the_rest_is_kept_in_order():
         held_out(100, 0.1, fold=5, folds=5)
     with pytest.raises(ValueError, match="folds 1: expected 0"):
         held_out(100, 0.1, folds=1)
+
+
+def test_loading_in_background_gives_the_arrays_or_the_error(monkeypatch, tiny_arrays):
+    import threading
+
+    loaded_on = []
+
+    def load_mnist():
+        loaded_on.append(threading.current_thread().name)
+        return tiny_arrays
+
+    monkeypatch.setattr(data, "load_mnist", load_mnist)
+    assert data.load_mnist_in_background().result(timeout=10) is tiny_arrays
+    assert loaded_on[0].startswith("load-mnist")
+
+    def unavailable():
+        raise data.DataUnavailableError("no source")
+
+    monkeypatch.setattr(data, "load_mnist", unavailable)
+    with pytest.raises(data.DataUnavailableError, match="no source"):
+        data.load_mnist_in_background().result(timeout=10)

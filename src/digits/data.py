@@ -341,6 +341,20 @@ def summary() -> dict:
     }
 
 
+def load_mnist_in_background() -> "concurrent.futures.Future[Arrays]":
+    """Start ``load_mnist()`` on a thread; its future's ``result()`` is the arrays, or raises what it raised.
+
+    Reading, decompressing and hashing the cache release the GIL, so a caller that imports
+    TensorFlow meanwhile (a few seconds) gets the verified data at no extra wall time.
+    """
+    import concurrent.futures
+
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-mnist")
+    future = executor.submit(load_mnist)
+    executor.shutdown(wait=False)  # its thread ends with the load
+    return future
+
+
 def held_out(count: int, fraction: float, fold: int = 0, folds: int = 0) -> slice:
     """Which of ``count`` training images are held out for validation, as a slice.
 

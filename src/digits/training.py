@@ -29,6 +29,7 @@ from digits.files import atomic_path, exclusive_lock, write_text_atomic
 from digits.model import CLASSES, CLASSES_WITH_NOT_A_DIGIT, INPUT_SHAPE, build
 from digits.preprocess import scale_mnist
 from digits.quiet import import_keras_quietly
+from digits.timing import EpochTimer, StageClock
 
 keras = import_keras_quietly()
 
@@ -51,12 +52,16 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int):
 
 
 def compile_trainer(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
-    """The model as it is trained: behind the augmentation layers if any, with the recipe's optimizer and loss."""
-    trainer = model
+    """The model as it is trained, with the recipe's optimizer and loss.
+
+    The trainer takes MNIST's uint8 images and scales them to the model's [0, 1] in its graph
+    (as ``scale_mnist`` does), then applies the augmentation layers if any: the training
+    images stay uint8 in memory, a quarter of float32's bytes to copy and gather.
+    """
+    stages = [keras.layers.Rescaling(1 / 255)]
     if config.augment > 0 or config.ink_augment > 0 or config.elastic > 0:
-        stages = augmenter(config.augment, config.ink_augment, config.elastic)
-        trainer = keras.Sequential([keras.Input(INPUT_SHAPE), stages, model],
-                                   name="trainer")
+        stages.append(augmenter(config.augment, config.ink_augment, config.elastic))
+    trainer = keras.Sequential([keras.Input(INPUT_SHAPE, dtype="uint8"), *stages, model], name="trainer")
     optimizer = keras.optimizers.Adam(
         learning_rate=learning_rate(config, steps_per_epoch), beta_1=config.beta_1, beta_2=config.beta_2,
         use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99,
@@ -79,7 +84,7 @@ SYNTHETIC_SEED = 0
 
 
 def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The training images plus ``config.synthetic`` drawn ones (digits.synthetic), shuffled in; unchanged at 0.
+    """The uint8 training images plus ``config.synthetic`` drawn ones (digits.synthetic), shuffled in; unchanged at 0.
 
     The drawn set redraws only these training images, never the validation split.
     """
@@ -87,10 +92,10 @@ def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) 
         return images, labels
     from digits.synthetic import training_set
 
-    drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, np.round(images[..., 0] * 255).astype(np.uint8),
-                                       labels, workers=min(8, os.cpu_count() or 1))
+    drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, images[..., 0], labels,
+                                       workers=min(8, os.cpu_count() or 1))
     order = np.random.default_rng(config.seed).permutation(len(images) + len(drawn))
-    return (np.concatenate([images, scale_mnist(drawn)[..., None]])[order],
+    return (np.concatenate([images, drawn[..., None]])[order],
             np.concatenate([labels, drawn_labels])[order])
 
 
@@ -238,7 +243,8 @@ def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False,
 
 def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bool, restart: bool,
                  verbose: int | str, callbacks: list | None) -> dict:
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
+    clock = StageClock()
     config, first_epoch = start_checkpoint(config, out, resume, restart)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
@@ -246,11 +252,12 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
 
     arrays = data if data is not None else load_mnist()
     (x_train, y_train), (x_test, y_test) = arrays
-    images = scale_mnist(x_train)[..., None]
+    images = x_train[..., None]  # uint8: the trainer scales them (compile_trainer)
     (x_fit, y_fit), (x_validation, y_validation) = split(images, y_train, config.validation_split, config.fold,
                                                          config.folds)
 
     x_fit, y_fit = with_synthetic(x_fit, y_fit, config)
+    clock.lap("data")
     steps_per_epoch = -(-len(x_fit) // config.batch_size)
     model = build(config.arch, CLASSES_WITH_NOT_A_DIGIT if config.synthetic else CLASSES)
     if config.init_from:
@@ -260,7 +267,8 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     if first_epoch:
         load_state(folder, trainer)
     checkpoint = EpochCheckpoint(folder)
-    run_callbacks = []
+    clock.lap("build")
+    run_callbacks = [EpochTimer()]
     if config.ema_momentum > 0:
         # Validation scores the averaged weights, the ones that will be saved.
         run_callbacks.append(keras.callbacks.SwapEMAWeights())
@@ -287,23 +295,27 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
             f"training stopped: the loss became {loss} in epoch {epoch}, batch {batch} (try a lower learning rate); "
             f"{out} was not written; " + (f"the checkpoint of epoch {kept} is kept" if kept else "no epoch finished"))
     trained_seconds = time.perf_counter() - started
+    clock.lap("fit")
 
     def scores(x: np.ndarray, y: np.ndarray) -> dict | None:
         if not len(x):
             return None
-        return metrics(model.predict(x, batch_size=1024, verbose=0), y)
+        return metrics(model.predict(scale_mnist(x), batch_size=1024, verbose=0), y)
 
     validation_scores = scores(x_validation, y_validation)
     if config.folds:
-        save_out_of_fold(out, model.predict(x_validation, batch_size=1024, verbose=0),
+        save_out_of_fold(out, model.predict(scale_mnist(x_validation), batch_size=1024, verbose=0),
                          held_out(len(images), config.validation_split, config.fold, config.folds))
-    test_scores = scores(scale_mnist(x_test)[..., None], y_test)
+    clock.lap("validation")
+    test_scores = scores(x_test[..., None], y_test)
+    clock.lap("test")
     with atomic_path(out) as temporary:
         model.save(temporary)
     history = read_history(folder / "history.csv")
     if (folder / "history.csv").exists():
         with atomic_path(history_path(out)) as temporary:
             shutil.copyfile(folder / "history.csv", temporary)
+    clock.lap("save")
     if config.folds:
         selection = (f"fold {config.fold} of {config.folds} of the training images held out, its answers kept "
                      f"(out-of-fold); last epoch saved; test set scored once after training")
@@ -313,7 +325,10 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
         out.name, dataclasses.asdict(config), model.count_params(), selection, validation_scores, test_scores,
         arrays_checksum(arrays), history, resumed=resume, train_images=int(len(x_fit)),
         validation_images=int(len(x_validation)), seconds=round(time.perf_counter() - started, 1),
-        train_seconds=round(trained_seconds, 1), backend=keras.backend.backend(),
+        train_seconds=round(trained_seconds, 1),
+        # Where the seconds went (the history has each epoch's), and when the run began (Unix
+        # time), so that a caller timing the whole process can tell start-up from training.
+        stage_seconds=clock.seconds, started_at=round(started_at, 3), backend=keras.backend.backend(),
     )
     write_card(out, card)
     shutil.rmtree(folder, ignore_errors=True)
