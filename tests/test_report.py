@@ -60,6 +60,7 @@ def test_an_unsure_answer_is_marked_and_its_saliency_is_scaled_per_image():
     assert [label.get_text() for label in drawn.axes[2].get_xticklabels()] == [str(digit) for digit in range(10)]
     assert drawn.axes[-1].get_ylim() == (0.0, 1.0), "the colour bar runs from 0 to 1 whatever the image"
     assert "low confidence" in drawn.get_suptitle()
+    assert [list(line.get_ydata()) for line in drawn.axes[2].lines] == [[LOW_CONFIDENCE, LOW_CONFIDENCE]]
 
 
 def test_a_not_a_digit_answer_is_marked_and_its_bar_shown():

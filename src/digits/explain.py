@@ -154,10 +154,10 @@ def probability_panel(axis, explanation: Explanation) -> None:
     axis.set(xlabel="answer", ylabel="probability", xticks=positions, ylim=(0, 1), title="probabilities")
     axis.set_xticklabels(labels, fontsize=9)
     if explanation.prediction.low_confidence:
-        # The line the answer must clear to be taken without a warning.
+        # The line the answer must clear to be taken without a warning; named in the title, where no bar hides it.
         axis.axhline(LOW_CONFIDENCE, color="#b00020", linestyle="--", linewidth=1)
-        axis.text(count - 0.5, LOW_CONFIDENCE + 0.02, "low-confidence line", color="#b00020", ha="right",
-                  fontsize=9)
+        axis.set_title(f"probabilities (dashed: {100 * LOW_CONFIDENCE:.0f}%, low confidence below)", fontsize=10,
+                       color="#b00020")
 
 
 def saliency_panel(figure_, axis, explanation: Explanation) -> None:
