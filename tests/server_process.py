@@ -18,13 +18,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, *flags: str, log_path: Path):
+    def __init__(self, *flags: str, log_path: Path, cwd: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([DIGITS, "serve", "--port", str(self.port), *flags],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -20,6 +20,11 @@ const previewFigure = document.getElementById("preview-figure");
 const parts = document.getElementById("parts");
 const bars = document.getElementById("bars");
 const fileInput = document.getElementById("file");
+const modelChoice = document.getElementById("model");
+const correction = document.getElementById("correction");
+const correctLabel = document.getElementById("correct-label");
+const writerInput = document.getElementById("writer");
+const correctionStatus = document.getElementById("correction-status");
 
 const DEBOUNCE_MS = 150;
 const SIZES = { digit: [280, 280], number: [560, 280] };  // canvas pixels, width × height
@@ -30,6 +35,8 @@ let uploaded = null;  // {file, bitmap}: an image chosen or dropped, shown on th
 let timer = null;
 // Taken when an answer is asked for; an answer that comes back for an older one is dropped.
 let sequence = 0;
+// The image behind the answer shown: {blob, name}; a correction sends it back with the right label.
+let answered = null;
 
 for (let digit = 0; digit < 10; digit++) {
   const item = document.createElement("li");
@@ -152,7 +159,7 @@ async function send(blob, name, mine) {
   setBusy(true);
   const form = new FormData();
   form.append("image", blob, name);
-  const query = numberMode.checked ? "?number=1&preview=1" : "?preview=1";
+  const query = (numberMode.checked ? "?number=1&preview=1" : "?preview=1") + modelQuery("&");
   let result;
   try {
     const response = await fetch("/api/predict" + query, { method: "POST", body: form });
@@ -162,6 +169,7 @@ async function send(blob, name, mine) {
   }
   if (mine !== sequence) return;  // the drawing changed, or another image came, since this was asked
   setBusy(false);
+  answered = result.failure ? null : { blob, name };
   if (result.failure) showError(result.failure, result.detail);
   else if ("digits" in result) showNumber(result);
   else if (result.digit === null) showNone(result);
@@ -218,6 +226,10 @@ function setParts(digits) {
 
 function showAnswer(kind, symbol, text, result = {}) {
   state.dataset.state = kind;
+  // "That's wrong" is offered for one digit's answer (a number's digits are not corrected one by one).
+  correction.hidden = numberMode.checked || !["digit", "unsure", "none"].includes(kind);
+  correctLabel.value = "";
+  correctionStatus.textContent = "";
   digitText.textContent = symbol;
   message.textContent = text;
   message.title = "";
@@ -266,4 +278,59 @@ document.addEventListener("drop", (event) => {
   event.preventDefault();
   padSection.classList.remove("over");
   upload(event.dataTransfer && event.dataTransfer.files[0]);
+});
+
+// Models: the served one first; a personal model (`digits tune`) can be chosen when the server has one.
+function modelQuery(separator) {
+  return modelChoice.value && !modelChoice.options[modelChoice.selectedIndex].dataset.served
+    ? `${separator}model=${encodeURIComponent(modelChoice.value)}` : "";
+}
+
+async function loadModels() {
+  let models = [];
+  try {
+    const response = await fetch("/api/models");
+    if (response.ok) models = await response.json();
+  } catch { models = []; }
+  modelChoice.replaceChildren(...models.map((model) => {
+    const option = document.createElement("option");
+    option.value = model.name;
+    option.textContent = model.personal ? `${model.name} (personal)` : model.name;
+    if (model.served) option.dataset.served = "true";
+    return option;
+  }));
+  modelChoice.closest("label").hidden = models.length < 2;
+}
+
+modelChoice.addEventListener("change", () => { if (strokes.length || uploaded) predictNow(); });
+loadModels();
+
+// Corrections: the image just answered, what it really is, and optionally whose handwriting it is.
+writerInput.value = localStorage.getItem("digits-writer") || "";
+correction.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!answered || !correctLabel.value) {
+    correctionStatus.dataset.kind = "error";
+    correctionStatus.textContent = "Choose what it really is first.";
+    correctLabel.focus();
+    return;
+  }
+  const form = new FormData();
+  form.append("image", answered.blob, answered.name);
+  form.append("label", correctLabel.value);
+  form.append("source", "page");
+  const writer = writerInput.value.trim();
+  if (writer) form.append("writer", writer);
+  localStorage.setItem("digits-writer", writer);
+  correctionStatus.dataset.kind = "working";
+  correctionStatus.textContent = "Saving…";
+  let result;
+  try {
+    const response = await fetch("/api/corrections" + modelQuery("?"), { method: "POST", body: form });
+    result = await readAnswer(response);
+  } catch {
+    result = { failure: "No answer from the server: is digits serve still running? Try again." };
+  }
+  correctionStatus.dataset.kind = result.failure ? "error" : "saved";
+  correctionStatus.textContent = result.failure ? (result.detail || result.failure) : result.message;
 });
