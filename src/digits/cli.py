@@ -668,6 +668,18 @@ def main(argv: list[str] | None = None) -> int:
         from digits.quiet import import_keras_quietly
 
         import_keras_quietly()
+    code = run_command(arguments)
+    if argv is None and arguments.command == "train":
+        # The process's own command line: a finished run has written and closed its files, and
+        # TensorFlow's teardown at interpreter exit (a second or two on two cores) does nothing for it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def run_command(arguments: argparse.Namespace) -> int:
+    """Call the command's function; turn the errors a user can act on into a message and an exit code."""
     try:
         return arguments.function(arguments)
     except KeyboardInterrupt:
