@@ -76,3 +76,12 @@ def mnist():
 
 # A throwaway PostgreSQL server for the correction stores' tests.
 from postgres_server import postgres_server, postgres_url  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def dask_engine():
+    """One local Dask worker (a process of one thread) on 127.0.0.1, shared by the tests and closed at the end."""
+    from digits.engines import DaskEngine
+
+    with DaskEngine(workers=1) as engine:
+        yield engine

@@ -14,7 +14,7 @@ import pytest
 from conftest import SAMPLES
 from digits import archive
 from digits.cli import main
-from digits.engines import DaskEngine, ProcessEngine
+from digits.engines import ProcessEngine
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +27,6 @@ def folder(tmp_path_factory):
     (root / "100-broken.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     (root / "notes.txt").write_text("not an image")
     return root
-
-
-@pytest.fixture(scope="module")
-def dask_engine():
-    """One local Dask worker, on 127.0.0.1, closed after the module."""
-    with DaskEngine(workers=1) as engine:
-        yield engine
 
 
 def predict_json(capsys, *arguments) -> list[dict]:

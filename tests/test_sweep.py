@@ -68,11 +68,10 @@ def test_a_sweep_trains_what_is_missing_resumes_what_was_cut_and_skips_what_is_d
         assert list(run_sweep(configs, engine, data=tiny_arrays)) == []
 
 
-def test_a_failing_run_is_reported_and_the_others_still_train(tmp_path, tiny_arrays):
+def test_on_dask_a_failing_run_is_reported_and_the_others_still_train(tmp_path, tiny_arrays, dask_engine):
     configs = [tiny_recipe(out=str(tmp_path / "ok.keras")),
                tiny_recipe(out=str(tmp_path / "bad.keras"), learning_rate=float("inf"))]
-    with ProcessEngine(workers=1, start_method="spawn") as engine:
-        outcomes = {outcome.item.out: outcome for outcome in run_sweep(configs, engine, data=tiny_arrays)}
+    outcomes = {outcome.item.out: outcome for outcome in run_sweep(configs, dask_engine, data=tiny_arrays)}
     assert outcomes[str(tmp_path / "ok.keras")].result.validation_accuracy is not None
     assert outcomes[str(tmp_path / "bad.keras")].error.startswith("ValueError: learning_rate inf")
 
