@@ -644,8 +644,9 @@ def add_correction_commands(add, json_flag, model_flag) -> None:
     tune.add_argument("--folds", type=int, help=f"cross-validation folds (default: {defaults.folds})")
     tune.add_argument("--mnist-images", type=int,
                       help=f"MNIST training images mixed in per epoch (default: {defaults.mnist_images})")
-    tune.add_argument("--repeats", type=int, help=f"times each correction is seen per epoch "
-                                                  f"(default: {defaults.repeats})")
+    tune.add_argument("--correction-share", type=float,
+                      help=f"the corrections' share of each epoch, repeated as needed "
+                           f"(default: {defaults.correction_share})")
     tune.add_argument("--batch-size", type=int, help=f"images per step (default: {defaults.batch_size})")
     tune.add_argument("--max-mnist-drop", type=float,
                       help=f"largest fall in MNIST accuracy allowed, a fraction (default: {defaults.max_mnist_drop}, "
