@@ -117,6 +117,8 @@ def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(s
         "selection"]
     assert [member["run"] for member in card["members"]] == ["fast-fast-s1.keras", "fast-fast-s0.keras"]
     assert (tmp_path / "pair.onnx").exists() and card["precision"] == "float32"
+    assert card["reproduce"] == (f"digits ship {split_runs / 'fast-fast-s1.keras'} {split_runs / 'fast-fast-s0.keras'} "
+                                 f"--out {tmp_path} --as pair --precision float32")
 
 
 def test_runs_that_cannot_be_judged_are_refused(fold_runs, split_runs, tmp_path, tiny_arrays):

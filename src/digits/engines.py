@@ -58,7 +58,7 @@ class ProcessEngine:
         self.pool: ProcessPoolExecutor | None = None
 
     def describe(self) -> str:
-        return f"{self.workers} local processes"
+        return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
 
     def map(self, function: Callable, items: Iterable) -> Iterator[Outcome]:
         pending = list(enumerate(items))
@@ -165,7 +165,7 @@ class DaskEngine:
     def describe(self) -> str:
         if self.scheduler:
             return f"the Dask cluster at {self.scheduler} ({len(self.client.scheduler_info()['workers'])} workers)"
-        return f"a local Dask cluster of {self.workers} processes"
+        return f"a local Dask cluster of {self.workers} process{'es' if self.workers != 1 else ''}"
 
     def map(self, function: Callable, items: Iterable) -> Iterator[Outcome]:
         from distributed import as_completed

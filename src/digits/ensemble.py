@@ -286,7 +286,8 @@ def choose_precision(networks: list[keras.Model], temperature: float, images: np
 
 
 def write_model(name: str, members: list[Member], indices: list[int], evidence: Evidence, arrays: Arrays,
-                out: str | os.PathLike, selection: str, precision: str = "auto", drawn: int = 0) -> dict:
+                out: str | os.PathLike, selection: str, precision: str = "auto", drawn: int = 0,
+                reproduce: str = "") -> dict:
     """Fit the temperature, decide the precision, write ``out/NAME.keras``, ``.onnx`` and card; return the card."""
     chosen = [members[index] for index in indices]
     probabilities = sum(evidence.probabilities[index] for index in indices) / len(indices)
@@ -329,7 +330,7 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
     if drawn:
         details["validation_drawn"] = metrics(rescaled[mnist_count:], labels[mnist_count:])
     details["validation_onnx"] = int8_scores if precision == "int8" else float_scores
-    details["reproduce"] = "make model"
+    details["reproduce"] = reproduce
     twins = all(member.twin for member in chosen)
     shipped_as = ("the members shipped are their twins trained on all 60,000 training images (same recipe and "
                   "seed), so the held-out figures are their held-out runs'" if twins else
@@ -377,14 +378,21 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
     members = members_of(run_paths(runs))
     arrays = arrays if arrays is not None else load_mnist()
     evidence = evidence_for(members, arrays)
+    reproduce = " ".join(["digits ship", *map(str, runs), "--out", str(out)]
+                         + (["--as", as_name] if as_name else [])
+                         + (["--max-multiply-adds", str(max_multiply_adds)]
+                            if max_multiply_adds != MAX_MULTIPLY_ADDS and not as_name else [])
+                         + (["--precision", precision] if precision != "auto" else [])
+                         + (["--drawn-validation", str(drawn)] if drawn else []))
     if as_name:
         everyone = list(range(len(members)))
         rule = f"the members given ({', '.join(member.name for member in members)}), averaged"
-        return {as_name: write_model(as_name, members, everyone, evidence, arrays, out, rule, precision, drawn)}
+        return {as_name: write_model(as_name, members, everyone, evidence, arrays, out, rule, precision, drawn,
+                                     reproduce)}
     choices, scores = choose(members, evidence, max_multiply_adds)
     written = {}
     for choice in choices:
         rule = f"chosen among {len(scores)} candidates ({', '.join(sorted(scores))}): {choice.rule}, {choice.candidate}"
         written[choice.name] = write_model(choice.name, members, choice.indices, evidence, arrays, out, rule,
-                                           precision, drawn)
+                                           precision, drawn, reproduce)
     return written
