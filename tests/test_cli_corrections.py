@@ -4,6 +4,7 @@ on SQLite and on a real PostgreSQL server."""
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from conftest import SAMPLES
@@ -104,3 +105,31 @@ def test_the_default_store_is_under_xdg_data_home(capsys, tmp_path, monkeypatch)
     assert main(["correct", SEVEN, "1"]) == 0
     assert (tmp_path / "digits" / "corrections.db").exists()
     assert len(open_store(None).corrections()) == 1
+
+
+def test_correct_tune_then_predict_with_the_personal_model_by_name(capsys, tmp_path, monkeypatch, mnist):
+    """The whole path through the command line, on a tiny setting (300 MNIST images, one epoch)."""
+    import digits.data
+    from PIL import Image
+    from test_tuning import MISREAD
+
+    (x_train, y_train), (x_test, y_test) = mnist
+    monkeypatch.setattr(digits.data, "load_mnist", lambda: ((x_train[:300], y_train[:300]), (x_test[:300], y_test[:300])))
+    monkeypatch.chdir(tmp_path)
+    store = str(tmp_path / "corrections.db")
+    for index, label in MISREAD.items():
+        for shift in (0, 1, -1):
+            path = tmp_path / f"{index}-{shift}.png"
+            Image.fromarray(np.roll(x_test[index], shift, axis=1)).save(path)
+            assert run(capsys, "correct", str(path), str(label), "--writer", "ann", "--store", store)[0] == 0
+    code, out, err = run(capsys, "tune", "--writer", "ann", "--store", store, "--epochs", "1", "3",
+                         "--learning-rates", "3e-4", "--folds", "2", "--mnist-images", "64",
+                         "--correction-share", "0.6", "--batch-size", "16", "--max-mnist-drop", "0.04", "--json")
+    assert code == 0, err
+    card = json.loads(out)
+    assert card["writer"] == "ann" and card["corrections"]["count"] == 12 and card["model"] == "ann.onnx"
+    assert (tmp_path / "runs" / "ann.onnx").exists()
+    code, out, _ = run(capsys, "predict", "--model", "ann", "--json", str(tmp_path / "449-0.png"))
+    assert code == 0 and json.loads(out)["digit"] == 3
+    code, out, _ = run(capsys, "predict", "--json", str(tmp_path / "449-0.png"))
+    assert json.loads(out)["digit"] == 5
