@@ -89,7 +89,7 @@ def test_train_json_on_tiny_data(capsys, tmp_path, tiny_arrays, monkeypatch):
     assert card["config"]["epochs"] == 1 and card["config"]["batch_size"] == 100 and card["config"]["preset"] == "fast"
     # Flags override the preset's fields; the others keep the preset's values.
     assert card["config"]["ink_augment"] == 0.3 and card["config"]["augment"] == 0.0
-    assert card["config"]["elastic"] == 0.2
+    assert card["config"]["elastic"] == 0.2 and card["config"]["validate_every_epoch"] is False
 
 
 def test_unknown_preset_is_refused_by_the_parser(capsys):

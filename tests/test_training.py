@@ -351,3 +351,12 @@ def test_a_fold_run_holds_out_its_block_and_keeps_its_answers_there(tmp_path, ti
     np.testing.assert_allclose(probabilities, model.predict(images, verbose=0), atol=1e-5)
     with pytest.raises(ValueError, match="give --folds too"):
         TrainConfig(fold=2).validate()
+
+
+def test_validation_only_after_training_scores_it_once_and_times_every_stage(tmp_path, tiny_arrays):
+    card = train(tiny_config(tmp_path, epochs=2, validation_split=0.2, validate_every_epoch=False), data=tiny_arrays,
+                 verbose=0)
+    assert card["validation"]["samples"] == 60
+    assert [sorted(row) for row in card["history"]] == [["accuracy", "epoch", "loss", "seconds"]] * 2
+    assert list(card["stage_seconds"]) == ["data", "build", "fit", "validation", "test", "save"]
+    assert sum(row["seconds"] for row in card["history"]) <= card["stage_seconds"]["fit"] <= card["seconds"]

@@ -65,6 +65,7 @@ def command_train(arguments: argparse.Namespace) -> int:
         validation_split=arguments.validation_split, out=arguments.out,
         augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
         synthetic=arguments.synthetic, init_from=arguments.init_from, folds=arguments.folds, fold=arguments.fold,
+        validate_every_epoch=arguments.validate_every_epoch,
     )
     # Checked before Keras is imported: a wrong flag costs no time and touches no file.
     try:
@@ -105,7 +106,7 @@ def command_train(arguments: argparse.Namespace) -> int:
 
 
 RECIPE_FLAGS = ("epochs", "batch_size", "learning_rate", "augment", "ink_augment", "elastic", "synthetic", "init_from",
-                "validation_split")
+                "validation_split", "validate_every_epoch")
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
@@ -443,6 +444,9 @@ def parser() -> argparse.ArgumentParser:
                                                  "shipped model's name or mnist-only, same --arch (default: the preset's)")
         command.add_argument("--validation-split", type=float,
                              help="fraction of the training set held out for validation (default: 0.1)")
+        command.add_argument("--validate-every-epoch", action=argparse.BooleanOptionalAction,
+                             help="score the validation split after every epoch, or only after training "
+                                  "(default: the preset's; fast: only after)")
 
     data = add("data", command_data, "fetch MNIST if needed; print where it is, sizes and label counts")
     json_flag(data)

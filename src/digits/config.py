@@ -47,6 +47,8 @@ class TrainConfig:
     # `fold` is held out instead of the last validation_split (0: no folds).
     folds: int = 0
     fold: int = 0
+    # Score the validation split after every epoch (curves in the history), or only once, after training.
+    validate_every_epoch: bool = True
     out: str = ""
 
     def replace(self, **changes) -> "TrainConfig":
@@ -89,6 +91,8 @@ class TrainConfig:
             raise ValueError(f"fold {self.fold}: give --folds too (the number of folds)")
         if isinstance(self.synthetic, bool) or not isinstance(self.synthetic, int) or self.synthetic < 0:
             raise ValueError(f"synthetic {self.synthetic}: expected a whole number of drawn images, 0 or more")
+        if not isinstance(self.validate_every_epoch, bool):
+            raise ValueError(f"validate_every_epoch {self.validate_every_epoch!r}: expected true or false")
         if self.init_from and not init_source_exists(self.init_from):
             raise ValueError(f"init_from {self.init_from!r}: no such model (a .keras path, a shipped model's name, "
                              f"or mnist-only)")
@@ -113,6 +117,7 @@ PRESETS: dict[str, TrainConfig] = {
     "fast": TrainConfig(
         preset="fast", arch="fast", epochs=2, batch_size=128, learning_rate=5e-3,
         schedule="onecycle", warmup_fraction=0.2, beta_1=0.7, beta_2=0.9, label_smoothing=0.1,
+        validate_every_epoch=False,
     ),
     # As accurate as the CPU allows in a working session.
     "best": TrainConfig(
