@@ -54,9 +54,17 @@ def postgres_server():
             pytest.fail(message)
         pytest.skip(message)
     psycopg = pytest.importorskip("psycopg")
-    folder = tempfile.mkdtemp(prefix="digits-postgres-")
     if os.geteuid() == 0:
-        os.chown(folder, pwd.getpwnam("postgres").pw_uid, -1)
+        try:
+            server_user = pwd.getpwnam("postgres").pw_uid
+        except KeyError:
+            pytest.fail("running as root, and there is no 'postgres' user to run PostgreSQL as "
+                        "(Debian's postgresql package makes it)")
+        # In /tmp, which the postgres user can reach whatever $TMPDIR says.
+        folder = tempfile.mkdtemp(prefix="digits-postgres-", dir="/tmp")
+        os.chown(folder, server_user, -1)
+    else:
+        folder = tempfile.mkdtemp(prefix="digits-postgres-")
     data = os.path.join(folder, "data")
     port = free_port()
     pg_ctl = os.path.join(folder_of_binaries, "pg_ctl")

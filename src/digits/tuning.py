@@ -47,7 +47,8 @@ class TuneConfig:
     # MNIST training images mixed in per epoch, so that the model keeps reading other hands.
     mnist_images: int = 500
     # The corrections' share of each epoch's images (repeated as needed: they are few beside MNIST).
-    # At 0.25 ten corrections per digit keep MNIST within 0.1 points; at 0.45 they did not.
+    # In bench/personal.py ten corrections per digit keep MNIST within 0.1 points at 0.25; at
+    # about 0.45 every setting was refused (docs/corrections.md).
     correction_share: float = 0.25
     batch_size: int = 64
     # Largest fall in MNIST accuracy allowed, as a fraction (0.001 = 0.1 points).
@@ -63,6 +64,10 @@ class TuneConfig:
         if not self.writer or "/" in self.writer or self.writer.startswith("."):
             raise ValueError(f"writer {self.writer!r}: give the name the corrections were stored under "
                              f"(--writer NAME, no slashes)")
+        from digits.predict import SHIPPED_MODELS
+
+        if not self.out and self.writer in SHIPPED_MODELS:
+            raise ValueError(f"writer {self.writer!r} is also a shipped model's name; give --out NAME.onnx")
         if self.output_path().suffix != ".onnx":
             raise ValueError(f"--out {self.out}: a personal model is an .onnx file (a .keras is written beside it)")
         if not self.epochs or min(self.epochs) < 1 or not self.learning_rates or min(self.learning_rates) <= 0:
