@@ -525,7 +525,8 @@ def docs_routes(app: FastAPI) -> None:
     async def plain_docs() -> HTMLResponse:
         return HTMLResponse(
             "<!doctype html><html lang='en'><meta charset='utf-8'><title>digits API</title>"
-            "<h1>digits API</h1><p>POST /api/predict (one image), POST /api/batch (several), GET /api/health.</p>"
+            "<h1>digits API</h1><p>POST /api/predict (one image), POST /api/batch (several), POST /api/corrections "
+            "(what an image really shows), GET /api/models, GET /api/health.</p>"
             "<p>The full description is the <a href='/openapi.json'>OpenAPI JSON</a>; install fastapi-offline "
             "for an interactive page here.</p></html>")
 
