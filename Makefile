@@ -40,7 +40,7 @@ run: install
 	@echo "== 4. Evaluate it on the 10,000 test images"
 	$(BIN)/digits evaluate --model runs/fast.keras
 	@echo "== 5. Recognise the bundled sample images, with it and with the shipped model"
-	@echo "   (the fast model has seen only MNIST, for 3 epochs: it is less sure of other images than the shipped one)"
+	@echo "   (the fast model has seen only MNIST, for 2 epochs: it is less sure of other images than the shipped one)"
 	$(BIN)/digits predict --model runs/fast.keras --top 2 src/digits/samples/*
 	$(BIN)/digits predict --top 2 src/digits/samples/*
 
