@@ -213,3 +213,31 @@ def test_the_default_store_follows_xdg_data_home(tmp_path, monkeypatch):
 def test_a_folder_is_not_a_store(tmp_path):
     with pytest.raises(StoreError, match="is a folder; give a file name"):
         open_store(tmp_path)
+
+
+def test_a_server_out_of_disk_is_said_as_such(recogniser, postgres_url, monkeypatch):
+    import psycopg
+
+    store = PostgresStore(postgres_url)
+    kept = store.add(seven(recogniser))
+    real_cursor = psycopg.Connection.cursor
+
+    class FullDisk:
+        """A cursor whose INSERT fails as PostgreSQL fails when its disk is full (SQLSTATE 53100)."""
+
+        def __init__(self, cursor):
+            self.cursor = cursor
+
+        def execute(self, query, *rest):
+            if query.startswith("INSERT"):
+                raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+            return self.cursor.execute(query, *rest)
+
+        def __getattr__(self, name):
+            return getattr(self.cursor, name)
+
+    monkeypatch.setattr(psycopg.Connection, "cursor", lambda self, *a, **k: FullDisk(real_cursor(self, *a, **k)))
+    with pytest.raises(StoreError, match="out of disk or memory .*nothing already stored was lost"):
+        store.add(seven(recogniser))
+    monkeypatch.undo()
+    assert [item.id for item in PostgresStore(postgres_url).corrections()] == [kept.id]

@@ -135,6 +135,10 @@ class PostgresTransaction:
     def failure(self, error) -> StoreError:
         location = self.store.location
         text = " ".join(str(error).split()) or type(error).__name__
+        # SQLSTATE class 53: insufficient resources (53100 disk full, 53200 out of memory, ...).
+        if str(getattr(error, "sqlstate", "") or "").startswith("53"):
+            return StoreError(f"corrections store {location}: the server is out of disk or memory ({text}); "
+                              f"this change was not saved and {KEPT}; free some space on the server and try again")
         if isinstance(error, (self.store.psycopg.OperationalError, self.store.psycopg.InterfaceError)):
             return StoreError(f"corrections store {location}: cannot reach the server or lost the connection "
                               f"({text}); {KEPT}; check the server and try again")
