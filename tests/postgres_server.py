@@ -13,6 +13,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -79,6 +80,9 @@ def postgres_server():
     except subprocess.CalledProcessError as error:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"could not start PostgreSQL: {error.stderr.decode(errors='replace').strip()}")
+    # The server is a daemon: a test run stopped by SIGTERM (`timeout`, CI) must still stop it, so
+    # SIGTERM becomes KeyboardInterrupt while it runs, and pytest's teardown reaches the line below.
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         with psycopg.connect(f"postgresql://{USER}@127.0.0.1:{port}/postgres", connect_timeout=10):
             pass
@@ -86,6 +90,11 @@ def postgres_server():
     finally:
         subprocess.run(as_server_user([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"]), capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt(signal_number, frame):
+    raise KeyboardInterrupt(f"signal {signal_number}")
 
 
 @pytest.fixture()
