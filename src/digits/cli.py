@@ -399,7 +399,7 @@ def command_tune(arguments: argparse.Namespace) -> int:
     print(f"{card['corrections']['count']} corrections: {card['corrections']['right_before']} read right before, "
           f"{card['corrections']['right_after']} after; MNIST test accuracy {100 * card['test']['accuracy']:.2f}% "
           f"(shipped {100 * card['base']['mnist_test_accuracy']:.2f}%); serve it with "
-          f"`digits serve --model {config.output_path()}`")
+          f"`digits serve --model {config.out or config.writer}`")
     return 0
 
 
