@@ -241,3 +241,31 @@ def test_a_server_out_of_disk_is_said_as_such(recogniser, postgres_url, monkeypa
         store.add(seven(recogniser))
     monkeypatch.undo()
     assert [item.id for item in PostgresStore(postgres_url).corrections()] == [kept.id]
+
+
+def test_a_new_migration_is_applied_once_to_an_existing_store(recogniser, location, tmp_path, monkeypatch):
+    import digits.stores
+
+    kept = open_store(location).add(seven(recogniser))
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in digits.stores.MIGRATIONS_DIR.glob("*.sql"):
+        (folder / path.name).write_text(path.read_text())
+    (folder / "0002_notes.sql").write_text("-- a later change\nALTER TABLE corrections ADD COLUMN note TEXT;\n")
+    monkeypatch.setattr(digits.stores, "MIGRATIONS_DIR", folder)
+    store = open_store(location)
+    open_store(location).close()  # a second opening finds version 2 and changes nothing
+    assert [item.id for item in store.corrections()] == [kept.id]
+    assert [version for version, _ in migrations()] == [1, 2]
+    if isinstance(store, SqliteStore):
+        with sqlite3.connect(location) as connection:
+            versions = [row[0] for row in connection.execute("SELECT version FROM schema_version ORDER BY version")]
+            columns = [row[1] for row in connection.execute("PRAGMA table_info(corrections)")]
+    else:
+        with store.transaction() as cursor:
+            cursor.execute("SELECT version FROM schema_version ORDER BY version")
+            versions = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'corrections'")
+            columns = [row[0] for row in cursor.fetchall()]
+    assert versions == [1, 2] and "note" in columns
+    store.close()
