@@ -187,3 +187,25 @@ def test_a_list_file_names_files_and_folders(folder, tmp_path):
     plan = archive.make_plan([], tmp_path / "out", from_list=listing)
     # The file named on its own is not answered again as part of its folder.
     assert plan.total == 13
+
+
+def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    for index in range(200):
+        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:03d}.png")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
+               "--engine", "processes", "--workers", "1", "--part-size", "10"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(archive.part_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the command and its workers
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in errors
+    assert errors.splitlines()[-1].startswith("interrupted: the ") and "run the same command again" in errors
+    kept = archive.read_answers(out).column("path").to_pylist()
+    assert len(kept) == len(set(kept)) >= 20

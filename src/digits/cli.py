@@ -126,17 +126,22 @@ def command_sweep(arguments: argparse.Namespace) -> int:
         # Training imports TensorFlow, which must not be forked once loaded: fresh processes.
         with open_engine(arguments.engine, arguments.scheduler, arguments.workers, start_method="spawn") as engine:
             print(f"on {engine.describe()}", file=sys.stderr)
-            for finished, outcome in enumerate(run_sweep(configs, engine), start=1):
-                out = outcome.item.output_path()
-                if outcome.error or outcome.lost:
-                    failed += 1
-                    print(f"[{finished}/{len(todo)}] {out}: failed ({outcome.error or 'its process died'}); "
-                          f"run the sweep again to retry it", file=sys.stderr)
-                    continue
-                result = outcome.result
-                score = (f"validation {100 * result.validation_accuracy:.2f}%"
-                         if result.validation_accuracy is not None else "no validation")
-                print(f"[{finished}/{len(todo)}] {out}: {score}, {result.seconds:.0f} s", file=sys.stderr)
+            try:
+                for finished, outcome in enumerate(run_sweep(configs, engine), start=1):
+                    out = outcome.item.output_path()
+                    if outcome.error or outcome.lost:
+                        failed += 1
+                        print(f"[{finished}/{len(todo)}] {out}: failed ({outcome.error or 'its process died'}); "
+                              f"run the sweep again to retry it", file=sys.stderr)
+                        continue
+                    result = outcome.result
+                    score = (f"validation {100 * result.validation_accuracy:.2f}%"
+                             if result.validation_accuracy is not None else "no validation")
+                    print(f"[{finished}/{len(todo)}] {out}: {score}, {result.seconds:.0f} s", file=sys.stderr)
+            except KeyboardInterrupt:
+                print("\ninterrupted: finished runs are kept and a cut run resumes from its last epoch; run the "
+                      "same command again to go on", file=sys.stderr)
+                return EXIT_INTERRUPTED
     print(f"{len(configs) - failed} of {len(configs)} runs done in {arguments.out}" +
           (f"; {failed} failed" if failed else ""))
     return EXIT_ERROR if failed else 0
@@ -243,13 +248,18 @@ def command_batch(arguments: argparse.Namespace) -> int:
                 print(f"on {engine.describe()}", file=sys.stderr)
                 tally = Tally()
                 shown, terminal = 0.0, sys.stderr.isatty()
-                for table in run(plan, engine):
-                    tally.add(table)
-                    # A line in place on a terminal; otherwise a line every 30 s, for logs.
-                    if time.perf_counter() - shown >= (0.5 if terminal else 30) or tally.files == plan.files_left:
-                        shown = time.perf_counter()
-                        line = tally.progress(plan.files_left)
-                        sys.stderr.write(f"\r\033[K{line}" if terminal else f"{line}\n")
+                try:
+                    for table in run(plan, engine):
+                        tally.add(table)
+                        # A line in place on a terminal; otherwise a line every 30 s, for logs.
+                        if time.perf_counter() - shown >= (0.5 if terminal else 30) or tally.files == plan.files_left:
+                            shown = time.perf_counter()
+                            line = tally.progress(plan.files_left)
+                            sys.stderr.write(f"\r\033[K{line}" if terminal else f"{line}\n")
+                except KeyboardInterrupt:
+                    print(f"\ninterrupted: the {tally.files:,} files answered in this run are kept; run the same "
+                          f"command again to answer the rest", file=sys.stderr)
+                    return EXIT_INTERRUPTED
                 if terminal:
                     sys.stderr.write("\n")
     if not plan.parts:

@@ -10,9 +10,12 @@ yields its error; an item whose process died (killed, out of memory) is run agai
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -79,9 +82,10 @@ class ProcessEngine:
                         lost.append((outcome.index, outcome.item))
                     else:
                         yield outcome
-        finally:
-            for future in waiting:
-                future.cancel()
+        except GeneratorExit:
+            # The caller stopped listening: the work still queued or running is stopped too.
+            self.close()
+            raise
         if lost:
             self.close()
             yield from self.one_by_one(function, sorted(lost, key=lambda pair: pair[0]))
@@ -116,15 +120,36 @@ class ProcessEngine:
             return Outcome(index, item, error=describe(error))
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+        """Stop the pool; work still running (closed early: Ctrl-C, an error) is stopped, not waited for."""
+        if self.pool is None:
+            return
+        pool, self.pool = self.pool, None
+        # concurrent.futures has no public way to stop a running task before Python 3.14. The
+        # pool then fails what it still held (futures are not cancelled: Python 3.11's pool
+        # trips over a cancelled future when its processes end).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.terminate()
+        pool.shutdown(wait=True)
 
     def __enter__(self) -> "ProcessEngine":
         return self
 
     def __exit__(self, *exception) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in the block (where this is the main thread); processes started meanwhile inherit it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class DaskEngine:
@@ -152,9 +177,12 @@ class DaskEngine:
             if scheduler:
                 self.client = Client(scheduler, timeout=timeout)
             else:
-                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+                # Workers started while SIGINT is ignored keep ignoring it: Ctrl-C reaches this
+                # process, which closes the cluster, instead of every worker printing a traceback.
+                with sigint_ignored():
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                host="127.0.0.1", dashboard_address=None,
+                                                silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as error:
             self.close()
