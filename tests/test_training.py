@@ -353,6 +353,27 @@ def test_a_fold_run_holds_out_its_block_and_keeps_its_answers_there(tmp_path, ti
         TrainConfig(fold=2).validate()
 
 
+def test_turn_zoom_shift_matches_scipy_and_random_affine_is_off_at_inference():
+    from scipy import ndimage
+
+    from digits.augment import RandomAffine, turn_zoom_shift
+
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[6:22, 12:15] = 1.0  # an upright bar
+    image[6:9, 12:20] = 1.0   # with a flag to the right
+    batch = image[None, ..., None]
+    # scipy turns counter-clockwise as seen for positive angles, about the centre, then shifts.
+    expected = ndimage.shift(ndimage.rotate(image, 20, reshape=False, order=1), (2, -3), order=1)
+    turned = np.asarray(turn_zoom_shift(batch, np.radians(20), 1.0, 2.0, -3.0))[0, ..., 0]
+    assert np.abs(turned - expected).mean() < 0.02
+    zoomed = np.asarray(turn_zoom_shift(batch, 0.0, 1.25, 0.0, 0.0))[0, ..., 0]
+    assert zoomed.sum() == pytest.approx(image.sum() * 1.25 ** 2, rel=0.05)
+    layer = RandomAffine(seed=4)
+    assert np.array_equal(np.asarray(layer(batch, training=False)), batch)
+    moved = np.asarray(layer(np.repeat(batch, 16, axis=0), training=True))
+    assert moved.shape == (16, 28, 28, 1) and len({float(m.sum()) for m in moved}) > 8
+
+
 def test_validation_only_after_training_scores_it_once_and_times_every_stage(tmp_path, tiny_arrays):
     card = train(tiny_config(tmp_path, epochs=2, validation_split=0.2, validate_every_epoch=False), data=tiny_arrays,
                  verbose=0)
