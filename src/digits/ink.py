@@ -81,12 +81,23 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
     the frame so much that the border is mixed, the class covering more of the whole
     image and of the border together is the background: ink rarely covers half of a crop.
     """
+    if not border_is_mixed(grey):
+        return None
     level = split_level(grey)
     ring_light = float((border(grey) > level).mean())
-    if min(ring_light, 1 - ring_light) < MIXED_BORDER:
-        return None
     light = float((grey > level).mean())
     return light + ring_light > 1.0
+
+
+def border_is_mixed(grey: np.ndarray) -> bool:
+    """Whether the border is split between a light and a dark class, each at least ``MIXED_BORDER`` of it."""
+    ring_light = float((border(grey) > split_level(grey)).mean())
+    return min(ring_light, 1 - ring_light) >= MIXED_BORDER
+
+
+def narrow_contrast(image: np.ndarray) -> float:
+    """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile)."""
+    return float(np.percentile(image - shadow_floor(image), 99.9))
 
 
 def bright_ink(grey: np.ndarray) -> np.ndarray:
@@ -100,6 +111,13 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
     light_background = framed_background_is_light(grey) if max(grey.shape) < SMALL_IMAGE else None
     if light_background is not None:
         return 1.0 - grey if light_background else grey
+    if max(grey.shape) >= SMALL_IMAGE and border_is_mixed(grey):
+        # A shadow or the desk along part of the border: no one border level is the paper.
+        # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
+        # structures (a top-hat over the shadow-following window) stand out more is the ink.
+        dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
+        if abs(dark - light) >= 0.05:
+            return 1.0 - grey if dark > light else grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -156,7 +174,10 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         keep = residual < 2.5 * robust_spread(residual[keep]) + 0.02
     rows, columns = np.meshgrid(np.linspace(-1, 1, height), np.linspace(-1, 1, width), indexing="ij")
     surface = (quadratic_terms(rows, columns) @ coefficients).astype(np.float32)
-    surface = np.maximum(surface, np.minimum(shadow_floor(image), surface + MAX_SHADOW))
+    # The cap is measured from the paper, not from the fitted surface alone: a surface fitted
+    # to the lit paper dives below it where a deep shadow covers an edge.
+    paper = np.maximum(surface, np.float32(np.percentile(image, 5)))
+    surface = np.maximum(surface, np.minimum(shadow_floor(image), paper + MAX_SHADOW))
     residual = image - surface
     noise = robust_spread(residual)
     return surface, noise
@@ -174,7 +195,9 @@ def shadow_floor(image: np.ndarray) -> np.ndarray:
 
     window = max(9, min(image.shape) // SHADOW_WINDOW_DIVISOR)
     opened = ndimage.maximum_filter(ndimage.minimum_filter(image, size=window), size=window)
-    return ndimage.uniform_filter(opened, size=max(3, window // 2))
+    # The smoothing would spread a shadow's step over half a window and leave a band of it
+    # as "ink" on the shaded side; the opening itself keeps the step where it is.
+    return np.maximum(ndimage.uniform_filter(opened, size=max(3, window // 2)), opened)
 
 
 def ink_map(grey: np.ndarray) -> np.ndarray:
