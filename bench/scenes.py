@@ -74,8 +74,9 @@ def paste_ink(pixels: np.ndarray, alpha: np.ndarray, colour: np.ndarray) -> np.n
     return pixels * (1 - alpha[..., None]) + colour * alpha[..., None]
 
 
-def digits_mask(digits: list[np.ndarray], height: int, angle: float, random: np.random.Generator) -> Image.Image:
-    """One or several digits side by side as one alpha mask, rotated by ``angle``."""
+def digits_mask(digits: list[np.ndarray], height: int, angle: float, random: np.random.Generator,
+                max_width: float | None = None) -> Image.Image:
+    """One or several digits side by side as one alpha mask, shrunk to ``max_width`` if wider, rotated by ``angle``."""
     parts = []
     for digit in digits:
         crop = tight(digit)
@@ -88,6 +89,10 @@ def digits_mask(digits: list[np.ndarray], height: int, angle: float, random: np.
     for part, gap in zip(parts, gaps):
         strip.paste(part, (left, 0))
         left += part.width + gap
+    if max_width is not None and strip.width > max_width:
+        shrink = max_width / strip.width
+        strip = strip.resize((max(1, round(strip.width * shrink)), max(1, round(strip.height * shrink))),
+                             Image.Resampling.BICUBIC)
     return strip.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
 
 
@@ -128,7 +133,9 @@ def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str 
     # The writing: pen, pencil or coloured ink, the digits about a quarter to a half of the sheet's height.
     sheet_height = np.ptp(corners[:, 1])
     digit_height = int(random.uniform(0.2, 0.45) * sheet_height / max(1, 0.6 * len(digits)) ** 0.5)
-    mask = digits_mask(digits, max(digit_height, 16), angle + random.uniform(-4, 4), random)
+    # A person writes the whole number on the sheet: at most 80 % of its width.
+    sheet_width = float(np.linalg.norm(corners[1] - corners[0]))
+    mask = digits_mask(digits, max(digit_height, 16), angle + random.uniform(-4, 4), random, 0.8 * sheet_width)
     if random.random() < 0.3:
         mask = mask.filter(ImageFilter.MaxFilter(3))
     ink_alpha = np.zeros((height, width), dtype=np.float32)
