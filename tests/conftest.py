@@ -85,3 +85,37 @@ def dask_engine():
 
     with DaskEngine(workers=1) as engine:
         yield engine
+
+
+def tiny_config(out, **changes):
+    """A `fast`-arch recipe of one epoch, for runs trained on ``tiny_arrays``."""
+    from digits.config import TrainConfig
+
+    return TrainConfig(**{"preset": "fast", "arch": "fast", "epochs": 1, "batch_size": 64, "out": str(out),
+                          **changes})
+
+
+@pytest.fixture(scope="session")
+def fold_runs(tmp_path_factory, tiny_arrays):
+    """Two members trained in 2 folds each; the first also has its twin trained on every image."""
+    from digits.training import train
+
+    folder = tmp_path_factory.mktemp("runs")
+    for seed in (0, 1):
+        for fold in (0, 1):
+            train(tiny_config(folder / f"fast-fast-s{seed}-fold{fold}of2.keras", seed=seed, folds=2, fold=fold),
+                  data=tiny_arrays, verbose=0)
+    train(tiny_config(folder / "fast-fast-s0-all.keras", seed=0, validation_split=0.0), data=tiny_arrays, verbose=0)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def split_runs(tmp_path_factory, tiny_arrays):
+    """Two members, each one run with a fifth of the training images held out."""
+    from digits.training import train
+
+    folder = tmp_path_factory.mktemp("split-runs")
+    for seed in (0, 1):
+        train(tiny_config(folder / f"fast-fast-s{seed}.keras", seed=seed, validation_split=0.2), data=tiny_arrays,
+              verbose=0)
+    return folder

@@ -1,42 +1,14 @@
-"""Shipping: members judged out of fold or on the validation split, candidates, twins, cards and ONNX files."""
+"""Shipping: candidates, the choice within a budget, twins, cards and ONNX files."""
 
 import json
-import shutil
 
 import keras
 import numpy as np
 import pytest
 
-from digits import ensemble
+from digits import ensemble, members
 from digits.card import card_path
-from digits.config import TrainConfig
 from digits.predict import load_recogniser
-from digits.training import train
-
-
-def tiny(out, **changes):
-    return TrainConfig(**{"preset": "fast", "arch": "fast", "epochs": 1, "batch_size": 64, "out": str(out),
-                          **changes})
-
-
-@pytest.fixture(scope="module")
-def fold_runs(tmp_path_factory, tiny_arrays):
-    """Two members trained in 2 folds each; the first also has its twin trained on every image."""
-    folder = tmp_path_factory.mktemp("runs")
-    for seed in (0, 1):
-        for fold in (0, 1):
-            train(tiny(folder / f"fast-fast-s{seed}-fold{fold}of2.keras", seed=seed, folds=2, fold=fold),
-                  data=tiny_arrays, verbose=0)
-    train(tiny(folder / "fast-fast-s0-all.keras", seed=0, validation_split=0.0), data=tiny_arrays, verbose=0)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def split_runs(tmp_path_factory, tiny_arrays):
-    folder = tmp_path_factory.mktemp("split-runs")
-    for seed in (0, 1):
-        train(tiny(folder / f"fast-fast-s{seed}.keras", seed=seed, validation_split=0.2), data=tiny_arrays, verbose=0)
-    return folder
 
 
 def test_candidates_cover_singles_per_architecture_and_mixed_averages():
@@ -50,31 +22,6 @@ def test_candidates_cover_singles_per_architecture_and_mixed_averages():
     assert len(candidates) == 5 + 1 + 2 + 2
     assert ensemble.candidates_of(["a", "b"], ["compact", "compact"]) == {
         "a": [0], "b": [1], "average of the first 2 compact members": [0, 1]}
-
-
-def test_twins_and_folds_share_the_recipe_but_not_the_split_or_path():
-    held_out = {"config": {"arch": "best", "seed": 1, "validation_split": 0.1, "out": "runs/best-s1.keras"}}
-    fold = {"config": {"arch": "best", "seed": 1, "folds": 5, "fold": 3, "out": "runs/best-s1-fold3of5.keras"}}
-    refit = {"config": {"arch": "best", "seed": 1, "validation_split": 0.0, "out": "runs/best-s1-all.keras"}}
-    other_seed = {"config": {"arch": "best", "seed": 2, "validation_split": 0.0, "out": "runs/best-all-s2.keras"}}
-    assert ensemble.recipe_key(held_out) == ensemble.recipe_key(refit) == ensemble.recipe_key(fold)
-    assert ensemble.recipe_key(held_out) != ensemble.recipe_key(other_seed)
-    # A run carded before a setting existed matches one carded with that setting at its default.
-    newer = {"config": refit["config"] | {"elastic": 0.0}}
-    assert ensemble.recipe_key(held_out) == ensemble.recipe_key(newer)
-    assert ensemble.recipe_key(held_out) != ensemble.recipe_key({"config": newer["config"] | {"elastic": 0.5}})
-
-
-def test_fold_runs_are_judged_out_of_fold_on_every_training_image(fold_runs, tiny_arrays):
-    members = ensemble.members_of(ensemble.run_paths([str(fold_runs)]))
-    assert [(member.name, len(member.judged_by), member.twin is not None) for member in members] == [
-        ("fast-fast-s0", 2, True), ("fast-fast-s1", 2, False)]
-    evidence = ensemble.evidence_for(members, tiny_arrays)
-    assert evidence.labels.tolist() == tiny_arrays[0][1].tolist() and evidence.images is None
-    # Each image's answer comes from the fold network that did not train on it.
-    network = keras.saving.load_model(fold_runs / "fast-fast-s1-fold1of2.keras")
-    expected = network.predict(tiny_arrays[0][0][150:].astype("float32")[..., None] / 255, verbose=0)
-    np.testing.assert_allclose(evidence.probabilities[1][150:], expected, atol=1e-5)
 
 
 def test_ship_writes_default_and_accurate_chosen_out_of_fold(fold_runs, tiny_arrays, tmp_path):
@@ -99,14 +46,14 @@ def test_ship_writes_default_and_accurate_chosen_out_of_fold(fold_runs, tiny_arr
 
 
 def test_a_budget_leaves_out_the_candidates_over_it(fold_runs, tiny_arrays):
-    members = ensemble.members_of(ensemble.run_paths([str(fold_runs)]))
-    evidence = ensemble.evidence_for(members, tiny_arrays)
-    one = ensemble.member_cost(members[0])
-    choices, scores = ensemble.choose(members, evidence, max_multiply_adds=one)
+    found = members.members_of(members.run_paths([str(fold_runs)]))
+    evidence = members.evidence_for(found, tiny_arrays)
+    one = ensemble.member_cost(found[0])
+    choices, scores = ensemble.choose(found, evidence, max_multiply_adds=one)
     assert scores["fast-fast-s1"]["multiply_adds"] == 2 * one  # two fold networks, no twin
     assert choices[0].candidate == "fast-fast-s0"
     with pytest.raises(ValueError, match="no candidate within 1 multiply-adds"):
-        ensemble.choose(members, evidence, max_multiply_adds=1)
+        ensemble.choose(found, evidence, max_multiply_adds=1)
 
 
 def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(split_runs, tiny_arrays, tmp_path):
@@ -119,20 +66,6 @@ def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(s
     assert (tmp_path / "pair.onnx").exists() and card["precision"] == "float32"
     assert card["reproduce"] == (f"digits ship {split_runs / 'fast-fast-s1.keras'} {split_runs / 'fast-fast-s0.keras'} "
                                  f"--out {tmp_path} --as pair --precision float32")
-
-
-def test_runs_that_cannot_be_judged_are_refused(fold_runs, split_runs, tmp_path, tiny_arrays):
-    with pytest.raises(ValueError, match="nothing held out to judge it by"):
-        ensemble.members_of([fold_runs / "fast-fast-s0-all.keras"])
-    with pytest.raises(ValueError, match="not one run with a validation split nor every fold"):
-        ensemble.members_of([fold_runs / "fast-fast-s0-fold0of2.keras"])
-    with pytest.raises(ValueError, match="cannot be compared"):
-        ensemble.members_of([*fold_runs.glob("fast-fast-s1-fold*.keras"), split_runs / "fast-fast-s0.keras"])
-    with pytest.raises(FileNotFoundError, match="no such file or folder"):
-        ensemble.run_paths([str(tmp_path / "gone")])
-    shutil.copy(split_runs / "fast-fast-s0.keras", tmp_path / "bare.keras")
-    with pytest.raises(ValueError, match="has no card"):
-        ensemble.members_of([tmp_path / "bare.keras"])
 
 
 def test_the_command_reports_runs_it_cannot_use_in_one_line(tmp_path, capsys):
