@@ -49,6 +49,10 @@ def test_rows_equal_predict_json_and_the_summary_counts_them(folder, tmp_path, c
     rows = batch_rows(tmp_path / "out")
     assert sorted(rows, key=lambda row: row["path"]) == sorted(expected, key=lambda row: row["path"])
     assert len(list((tmp_path / "out").glob("part-*.parquet"))) == 4
+    # Any Parquet reader given the folder reads every row (the folder's other files are passed by).
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "out").num_rows == 15
     assert "9 answered, 3 declined (no digit), 3 errors; 15 files" in captured.out
     assert "15 files: 0 answered before, 15 to do in 4 parts" in captured.err
 

@@ -30,7 +30,8 @@ from digits.predict import SHIPPED_MODELS, Prediction, load_recogniser, model_pa
 # Files per part: big enough that a part's overhead (a task, a file) is small against its
 # work, small enough that a lost part costs seconds.
 PART_SIZE = 1000
-SETTINGS_FILE = "batch.json"
+# Named with a leading underscore, so that Parquet readers given the folder pass it by.
+SETTINGS_FILE = "_batch.json"
 PART_NAME = re.compile(r"part-(\d+)-(\d+)\.parquet")
 WORKER_DIED = "the process recognising it died (killed, or out of memory); the other files are kept"
 
