@@ -62,7 +62,7 @@ def fast(classes: int = CLASSES) -> keras.Sequential:
 
     It costs a twelfth of the tutorial net's multiply-adds per image (0.98 M against 12 M),
     most of them in the 3×3 convolution; the strided first one computes a quarter of the
-    positions a plain one would. The dense layer of 256 lets 2 epochs reach 99.2 %.
+    positions a plain one would. With it, 2 epochs reach 99.3 % on the validation split.
     """
     return keras.Sequential([
         keras.Input(INPUT_SHAPE),
