@@ -1,0 +1,73 @@
+"""Compare models on validation data only: the numbers a choice between recipes is made on.
+
+For each model: MNIST validation accuracy (training images 54,000-59,999), accuracy on 300
+of those digits made into photos, canvases, low-resolution images, tight crops and desk
+scenes (desks and papers outside ``scenes.HELD_OUT_KINDS`` only), and the share of the
+drawn validation set's non-digits (``digits.synthetic``, seed 1, never trained on) that it
+declines at the shipped "not a digit" threshold. Declined digits count as wrong.
+
+Run: .venv/bin/python bench/validation_kinds.py --model default runs/compact-robust-v3.keras
+"""
+
+import argparse
+
+import numpy as np
+
+import real_world
+import scenes
+from digits.data import load_mnist, split
+from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, prepare
+from digits.synthetic import NOT_A_DIGIT, training_set
+from digits.training import SYNTHETIC_SEED
+
+SEED = 31
+
+
+def desk(digit: np.ndarray, random: np.random.Generator):
+    tuned_desks = [name for name in scenes.DESKS if name not in scenes.HELD_OUT_KINDS]
+    tuned_papers = [name for name in scenes.PAPERS if name not in scenes.HELD_OUT_KINDS]
+    return scenes.desk_photo([digit], random, str(random.choice(tuned_desks)), str(random.choice(tuned_papers)))
+
+
+GENERATORS = {"photo": real_world.photo, "canvas": real_world.canvas, "low resolution": real_world.low_resolution,
+              "tight crop": scenes.tight_crop, "desk": desk}
+
+
+def answers(recogniser, inputs: np.ndarray) -> np.ndarray:
+    """The digit read for each model input (N, 28, 28) floats, or -1 where it is declined as not a digit."""
+    scores = recogniser.scores(inputs)
+    digits = scores[:, :10].argmax(axis=1)
+    if scores.shape[1] > NOT_A_DIGIT:
+        digits = np.where(scores[:, NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD, -1, digits)
+    return digits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", nargs="+", default=["default"], help="model files or shipped names")
+    parser.add_argument("--count", type=int, default=300, help="validation digits per kind (default 300)")
+    arguments = parser.parse_args()
+    (x_train, y_train), _ = load_mnist()
+    (x_fit, y_fit), (x_validation, y_validation) = split(x_train, y_train, 0.1)
+    chosen = np.random.default_rng(SEED).choice(len(x_validation), arguments.count, replace=False)
+    kinds = {}
+    for name, make in GENERATORS.items():
+        random = np.random.default_rng([SEED, len(kinds)])
+        prepared = [prepare(make(x_validation[index], random)) for index in chosen]
+        kinds[name] = ([image for image, _, _ in prepared], y_validation[chosen])
+    drawn, labels = training_set(6000, SYNTHETIC_SEED + 1, x_fit, y_fit)
+    non_digits = drawn[labels == NOT_A_DIGIT] / 255.0
+    print("| model | MNIST validation | " + " | ".join(GENERATORS) + " | non-digits declined |")
+    print("|---" * (len(GENERATORS) + 3) + "|")
+    for model in arguments.model:
+        recogniser = load_recogniser(model)
+        cells = [f"{100 * np.mean(answers(recogniser, x_validation / 255.0) == y_validation):.2f} %"]
+        for images, truth in kinds.values():
+            read = np.array([answers(recogniser, image[None])[0] if image is not None else -2 for image in images])
+            cells.append(f"{100 * np.mean(read == truth):.1f} %")
+        cells.append(f"{100 * np.mean(answers(recogniser, non_digits) == -1):.1f} %")
+        print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
