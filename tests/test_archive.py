@@ -90,11 +90,12 @@ def test_an_interrupted_run_resumes_with_no_file_answered_twice(folder, tmp_path
 def test_a_killed_command_resumes_with_no_file_answered_twice_or_missed(tmp_path):
     images = tmp_path / "images"
     images.mkdir()
-    for index in range(600):
-        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:03d}.png")
+    # Enough small parts (600) that the run cannot finish between the second part and the signal.
+    for index in range(3000):
+        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:04d}.png")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
-               "--engine", "processes", "--workers", "1", "--part-size", "10"]
+               "--engine", "processes", "--workers", "1", "--part-size", "5"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while len(archive.part_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
@@ -102,10 +103,10 @@ def test_a_killed_command_resumes_with_no_file_answered_twice_or_missed(tmp_path
     os.killpg(process.pid, signal.SIGKILL)  # the command and its worker processes, as a kill -9 of the job
     process.wait()
     written = len(archive.part_files(out))
-    assert 2 <= written < 60
+    assert 2 <= written < 600
     finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
-    assert f"{written * 10} answered before" in finished.stderr
+    assert f"{written * 5} answered before" in finished.stderr
     paths = archive.read_answers(out).column("path").to_pylist()
     assert sorted(paths) == sorted(str(path) for path in images.iterdir())
 
@@ -196,11 +197,12 @@ def test_a_list_file_names_files_and_folders(folder, tmp_path):
 def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
     images = tmp_path / "images"
     images.mkdir()
-    for index in range(600):
-        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:03d}.png")
+    # Enough small parts (600) that the run cannot finish between the second part and the signal.
+    for index in range(3000):
+        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:04d}.png")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
-               "--engine", "processes", "--workers", "1", "--part-size", "10"]
+               "--engine", "processes", "--workers", "1", "--part-size", "5"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + 60
@@ -212,4 +214,4 @@ def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
     assert "Traceback" not in errors
     assert errors.splitlines()[-1].startswith("interrupted: the ") and "run the same command again" in errors
     kept = archive.read_answers(out).column("path").to_pylist()
-    assert len(kept) == len(set(kept)) >= 20
+    assert len(kept) == len(set(kept)) >= 10
