@@ -140,7 +140,7 @@ def make_correction(image: bytes, label: int, recogniser, source: str, writer: s
         ValueError: not an image, or no digit-like ink in it (nothing a model could learn from);
             ``NoDigitError`` (a ``ValueError``) says which.
     """
-    from digits.predict import NOT_A_DIGIT_THRESHOLD
+    from digits.predict import Prediction, fill
     from digits.preprocess import NoDigitError, to_model_input
 
     label = check_label(label)
@@ -151,13 +151,15 @@ def make_correction(image: bytes, label: int, recogniser, source: str, writer: s
     except NoDigitError as reason:
         raise NoDigitError(f"{reason}: there is no ink the model could learn from; draw or photograph the "
                            f"digit again") from None
-    scores = recogniser.scores(model_input[None])[0]
-    if scores[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD:
-        predicted, confidence = NOT_A_DIGIT, float(scores[NOT_A_DIGIT])
+    # The answer exactly as `digits predict`, the API and the page give it.
+    answer = Prediction(path="")
+    fill(answer, recogniser.scores(model_input[None])[0])
+    if answer.error:
+        raise ValueError(answer.error)
+    if answer.digit is None:
+        predicted, confidence = NOT_A_DIGIT, float(answer.not_a_digit)
     else:
-        digits = scores[:NOT_A_DIGIT] / scores[:NOT_A_DIGIT].sum()
-        predicted = int(np.argmax(digits))
-        confidence = float(digits[predicted])
+        predicted, confidence = answer.digit, float(answer.confidence)
     return Correction(label=label, image=bytes(image), model_input=np.asarray(model_input, dtype=np.float32),
                       predicted=predicted, confidence=round(confidence, 6), model=recogniser.path.name,
                       model_sha256=model_sha256(recogniser.path), source=source, writer=clean_writer(writer),
