@@ -203,8 +203,11 @@ def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
                "--engine", "processes", "--workers", "1", "--part-size", "5"]
+    # A shell that started the tests in the background ignores SIGINT, and children inherit
+    # that: give the command the default a terminal gives it.
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(archive.part_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
