@@ -194,7 +194,32 @@ def test_a_list_file_names_files_and_folders(folder, tmp_path):
     assert plan.total == 13
 
 
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def sigint_reaches_a_child() -> bool:
+    """Whether a plain Python child started as the test starts the command dies of a SIGINT sent to its group.
+
+    Some ways of starting the test run (a non-interactive shell's background job, some
+    runners) leave SIGINT undeliverable to children; there Ctrl-C cannot be imitated at all.
+    """
+    child = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(30)"],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=default_sigint)
+    child.stdout.readline()
+    os.killpg(child.pid, signal.SIGINT)
+    try:
+        return child.wait(timeout=10) != 0
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        return False
+
+
 def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
+    if not sigint_reaches_a_child():
+        pytest.skip("SIGINT sent to a child's process group does not reach it in this environment")
     images = tmp_path / "images"
     images.mkdir()
     # Enough small parts (600) that the run cannot finish between the second part and the signal.
@@ -206,8 +231,7 @@ def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
     # A shell that started the tests in the background ignores SIGINT, and children inherit
     # that: give the command the default a terminal gives it.
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               start_new_session=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 60
     while len(archive.part_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
