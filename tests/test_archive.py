@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
+from test_batch import kill_on
 from digits import archive
 from digits.cli import main
 from digits.engines import ProcessEngine
@@ -87,15 +88,20 @@ def test_an_interrupted_run_resumes_with_no_file_answered_twice(folder, tmp_path
     assert archive.make_plan([str(folder)], out, part_size=3).parts == []
 
 
-def test_a_killed_command_resumes_with_no_file_answered_twice_or_missed(tmp_path):
+def long_batch(tmp_path):
+    """(images folder, out folder, command): a `digits batch` of 600 parts of 5 files, so that a run
+    cannot finish between its second part and a signal sent then."""
     images = tmp_path / "images"
     images.mkdir()
-    # Enough small parts (600) that the run cannot finish between the second part and the signal.
     for index in range(3000):
         shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:04d}.png")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
-               "--engine", "processes", "--workers", "1", "--part-size", "5"]
+    return images, out, [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
+                         "--engine", "processes", "--workers", "1", "--part-size", "5"]
+
+
+def test_a_killed_command_resumes_with_no_file_answered_twice_or_missed(tmp_path):
+    images, out, command = long_batch(tmp_path)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while len(archive.part_files(out)) < 2 and time.monotonic() < deadline and process.poll() is None:
@@ -111,16 +117,6 @@ def test_a_killed_command_resumes_with_no_file_answered_twice_or_missed(tmp_path
     assert sorted(paths) == sorted(str(path) for path in images.iterdir())
 
 
-def kill_on(path):
-    """A prepare step whose worker process dies (as under the OOM killer) on files named *kill*."""
-    from digits.predict import prepare
-
-    if "kill" in os.path.basename(path):
-        marker = path + ".killed"
-        if "always" in path or not os.path.exists(marker):
-            open(marker, "w").close()
-            os.kill(os.getpid(), signal.SIGKILL)
-    return prepare(path)
 
 
 @pytest.fixture
@@ -220,16 +216,9 @@ def sigint_reaches_a_child() -> bool:
 def test_ctrl_c_keeps_the_parts_written_and_says_how_to_go_on(tmp_path):
     if not sigint_reaches_a_child():
         pytest.skip("SIGINT sent to a child's process group does not reach it in this environment")
-    images = tmp_path / "images"
-    images.mkdir()
-    # Enough small parts (600) that the run cannot finish between the second part and the signal.
-    for index in range(3000):
-        shutil.copy(SAMPLES / "five-28x28.png", images / f"{index:04d}.png")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "digits.cli", "batch", str(images), "--out", str(out),
-               "--engine", "processes", "--workers", "1", "--part-size", "5"]
-    # A shell that started the tests in the background ignores SIGINT, and children inherit
-    # that: give the command the default a terminal gives it.
+    images, out, command = long_batch(tmp_path)
+    # The test run may have SIGINT ignored or blocked, which children inherit: give the command
+    # SIGINT as a terminal's Ctrl-C finds it.
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, preexec_fn=default_sigint)
     deadline = time.monotonic() + 60
