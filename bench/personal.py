@@ -1,7 +1,7 @@
 """What a personal model gains: a new writer's corrections, simulated with real handwriting.
 
-The new "writer" is UCI pen-based digits (``writers.py``: 44 people MNIST never saw, their
-pen strokes drawn on paper). From a seeded shuffle of the set, K corrections per digit
+The new "writer" is UCI pen-based digits' 14 test writers (``writers.py``: people MNIST
+and the shipped models never saw, their pen strokes drawn on paper). From a seeded shuffle of the set, K corrections per digit
 (K = 1, 3, 5, 10) are taken, as a person would make them with `digits correct`; a
 fixed part of the rest is the writer's later handwriting, scored before and after
 `digits tune`'s procedure (``digits.tuning.tune``: settings chosen by cross-validation
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from writers import pendigits_rows, render_pen  # noqa: E402
+from writers import render_pen  # noqa: E402
 
 
 def writer_images(rows: np.ndarray, seed: int) -> np.ndarray:
@@ -63,7 +63,9 @@ def main() -> None:
     from digits.tuning import TuneConfig, TuneError, answers, tune
 
     started = time.perf_counter()
-    rows = pendigits_rows()
+    from digits.pen_digits import test_writer_rows
+
+    rows = test_writer_rows()
     order = np.random.default_rng(arguments.seed).permutation(len(rows))
     # The scored digits are the same for every K: the last --scored of the shuffle; the
     # corrections are the first of each digit in the rest.

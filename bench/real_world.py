@@ -5,7 +5,7 @@ small rotations, JPEG noise, the digit from a tenth to most of the frame), scans
 exports (transparent, black strokes, thick brush, small in a corner), 28×28 images in
 either polarity, low-resolution digits (8 to 32 pixels), tight crops touching the frame,
 sheets and sticky notes lying on a desk (``scenes.py``), numbers on paper and on a desk,
-meter strips, real handwriting by other writers (``writers.py``: UCI pen digits, and
+meter strips, real handwriting by other writers (``writers.py``: UCI pen digits' test writers, and
 scikit-learn's 8×8 ``load_digits``), and non-digits and blanks that must get no digit.
 
 Test images 0-4999 with seed 0 were used while tuning the preprocessing; test images
@@ -242,14 +242,17 @@ def main() -> None:
         started = time.perf_counter()
         images, truths = writers.pendigits(None, np.random.default_rng(seed))
         value, read = answers(images, truths, recogniser)
-        report("other writers: UCI pen digits, 44 writers (all 10,992)", value, time.perf_counter() - started, read)
+        report("other writers: UCI pen digits, 14 test writers (all 3,498)", value, time.perf_counter() - started, read)
 
     if "non-digits" in chosen:
         started = time.perf_counter()
-        drawn = [scenes.non_digit(index, random)[0] for index in range(count)]
+        drawn, kinds = map(list, zip(*[scenes.non_digit(index, random) for index in range(count)]))
         drawn += [blank(index, random) for index in range(count // 5)]
-        declined = float(np.mean([prediction.digit is None for prediction in recognise(drawn, recogniser)]))
-        report(f"non-digits and blanks declined (of {len(drawn)})", declined, time.perf_counter() - started)
+        declined = np.array([prediction.digit is None for prediction in recognise(drawn, recogniser)])
+        report(f"non-digits and blanks declined (of {len(drawn)})", float(declined.mean()), time.perf_counter() - started)
+        unseen = np.array([kind in scenes.UNTRAINED_NON_DIGIT_KINDS for kind in kinds])
+        results["... of which kinds no drawn training set holds (hearts, arrows)"] = (
+            f"{100 * declined[:len(kinds)][unseen].mean():.2f}%")
     if read_shares:
         results["real digits given a digit (mean over the categories above)"] = f"{100 * np.mean(read_shares):.2f}%"
 

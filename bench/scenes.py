@@ -219,6 +219,8 @@ def meter(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
 
 # Non-digits, drawn with a pen the way people draw them (not the training set's generator).
 NON_DIGIT_KINDS = ("letter", "smiley", "star", "cross-hatch", "dot", "dash", "arrow", "heart", "wave", "blank-ruled")
+# Kinds that digits.synthetic never draws: how the model meets a kind of non-digit it has not seen.
+UNTRAINED_NON_DIGIT_KINDS = ("arrow", "heart")
 
 
 def stroke(draw: ImageDraw.ImageDraw, points, width: int, random: np.random.Generator, size: int) -> None:

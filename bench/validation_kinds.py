@@ -2,7 +2,10 @@
 
 For each model: MNIST validation accuracy (training images 54,000-59,999), accuracy on 300
 of those digits made into photos, canvases, low-resolution images, tight crops and desk
-scenes (desks and papers outside ``scenes.HELD_OUT_KINDS`` only), and the share of the
+scenes (desks and papers outside ``scenes.HELD_OUT_KINDS`` only), on UCI pen digits' 766
+validation rows (``digits.pen_digits.validation_rows``: training writers' digits that no
+run trains on; ``writers.render_pen`` draws them), on a third as many numbers of 2-5 of
+those MNIST digits photographed on such desks (read entirely right), and the share of the
 drawn validation set's non-digits (``digits.synthetic``, seed 1, never trained on) that it
 declines at the shipped "not a digit" threshold. Declined digits count as wrong.
 
@@ -15,18 +18,24 @@ import numpy as np
 
 import real_world
 import scenes
+import writers
+from digits import pen_digits
 from digits.data import load_mnist, split
-from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, prepare
+from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, prepare, recognise_numbers
 from digits.synthetic import NOT_A_DIGIT, training_set
 from digits.training import SYNTHETIC_SEED
 
 SEED = 31
 
 
-def desk(digit: np.ndarray, random: np.random.Generator):
+def desk_number(digits: list[np.ndarray], random: np.random.Generator):
     tuned_desks = [name for name in scenes.DESKS if name not in scenes.HELD_OUT_KINDS]
     tuned_papers = [name for name in scenes.PAPERS if name not in scenes.HELD_OUT_KINDS]
-    return scenes.desk_photo([digit], random, str(random.choice(tuned_desks)), str(random.choice(tuned_papers)))
+    return scenes.desk_photo(digits, random, str(random.choice(tuned_desks)), str(random.choice(tuned_papers)))
+
+
+def desk(digit: np.ndarray, random: np.random.Generator):
+    return desk_number([digit], random)
 
 
 GENERATORS = {"photo": real_world.photo, "canvas": real_world.canvas, "low resolution": real_world.low_resolution,
@@ -55,16 +64,24 @@ def main() -> None:
         random = np.random.default_rng([SEED, len(kinds)])
         prepared = [prepare(make(x_validation[index], random)) for index in chosen]
         kinds[name] = ([image for image, _, _ in prepared], y_validation[chosen])
+    pen_images, pen_labels = writers.pendigits(None, np.random.default_rng(SEED), pen_digits.validation_rows())
+    kinds["pen digits"] = ([image for image, _, _ in map(prepare, pen_images)], np.array(pen_labels))
+    random = np.random.default_rng([SEED, len(kinds)])
+    numbers = [random.choice(len(x_validation), int(random.integers(2, 6))) for _ in range(arguments.count // 3)]
+    number_images = [desk_number([x_validation[index] for index in number], random) for number in numbers]
+    number_truths = ["".join(str(y_validation[index]) for index in number) for number in numbers]
     drawn, labels = training_set(6000, SYNTHETIC_SEED + 1, x_fit, y_fit)
     non_digits = drawn[labels == NOT_A_DIGIT] / 255.0
-    print("| model | MNIST validation | " + " | ".join(GENERATORS) + " | non-digits declined |")
-    print("|---" * (len(GENERATORS) + 3) + "|")
+    print("| model | MNIST validation | " + " | ".join(kinds) + " | desk numbers | non-digits declined |")
+    print("|---" * (len(kinds) + 4) + "|")
     for model in arguments.model:
         recogniser = load_recogniser(model)
         cells = [f"{100 * np.mean(answers(recogniser, x_validation / 255.0) == y_validation):.2f} %"]
         for images, truth in kinds.values():
             read = np.array([answers(recogniser, image[None])[0] if image is not None else -2 for image in images])
             cells.append(f"{100 * np.mean(read == truth):.1f} %")
+        readings = recognise_numbers(number_images, recogniser)
+        cells.append(f"{100 * np.mean([reading.number == truth for reading, truth in zip(readings, number_truths)]):.1f} %")
         cells.append(f"{100 * np.mean(answers(recogniser, non_digits) == -1):.1f} %")
         print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
 

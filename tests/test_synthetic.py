@@ -38,3 +38,29 @@ def test_letters_come_as_pen_strokes_and_never_as_look_alikes():
     assert all(len(stroke) >= 2 for stroke in glyph_strokes("futural", "A"))
     random = np.random.default_rng(1)
     assert all(len(non_digit_strokes(random)) >= 1 for _ in range(50))
+
+
+def test_every_kind_of_shape_is_drawn_and_made_into_a_model_input():
+    from digits.preprocess import to_model_input
+    from digits.synthetic import render, shape
+
+    random = np.random.default_rng(4)
+    for _ in range(60):
+        strokes = [stroke for stroke in shape(random) if len(stroke) >= 2]
+        assert strokes and all(np.isfinite(stroke).all() for stroke in strokes)
+        image = to_model_input(render(strokes, random))
+        assert image.shape == (28, 28) and image.max() > 0.5
+
+
+def test_dashes_stay_near_level_so_that_a_leaning_1_is_never_taught_as_a_non_digit():
+    from digits.synthetic import scribble
+
+    random = np.random.default_rng(2)
+    angles = []
+    for _ in range(400):
+        strokes = scribble(random)
+        if len(strokes) == 1 and len(strokes[0]) == 2:  # a dash: one straight stroke
+            (x0, y0), (x1, y1) = strokes[0]
+            angles.append(abs(np.degrees(np.arctan2(y1 - y0, x1 - x0))))
+    assert len(angles) > 20
+    assert max(angles) <= 25.0

