@@ -1,8 +1,8 @@
 """What a personal model gains: a new writer's corrections, simulated with real handwriting.
 
 The new "writer" is UCI pen-based digits' 14 test writers (``writers.py``: people MNIST
-and the shipped models never saw, their pen strokes drawn on paper). From a seeded shuffle of the set, K corrections per digit
-(K = 1, 3, 5, 10) are taken, as a person would make them with `digits correct`; a
+and the shipped models never saw, their pen strokes drawn on paper). From a seeded
+shuffle of the set, K corrections per digit (K = 1, 3, 5, 10) are taken, as a person would make them with `digits correct`; a
 fixed part of the rest is the writer's later handwriting, scored before and after
 `digits tune`'s procedure (``digits.tuning.tune``: settings chosen by cross-validation
 over the corrections, MNIST kept within 0.1 points). MNIST after is the tuned model's
@@ -63,9 +63,9 @@ def main() -> None:
     from digits.tuning import TuneConfig, TuneError, answers, tune
 
     started = time.perf_counter()
-    from digits.pen_digits import test_writer_rows
+    from digits.pen_digits import held_out_writer_rows
 
-    rows = test_writer_rows()
+    rows = held_out_writer_rows()
     order = np.random.default_rng(arguments.seed).permutation(len(rows))
     # The scored digits are the same for every K: the last --scored of the shuffle; the
     # corrections are the first of each digit in the rest.

