@@ -70,7 +70,8 @@ class ProcessEngine:
         lost = []
         # One pool serves every call until a process dies: starting processes is not free.
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.context,
+                                            initializer=ignore_sigint)
         futures = {self.pool.submit(function, item): (index, item) for index, item in pending}
         waiting = set(futures)
         try:
@@ -94,7 +95,7 @@ class ProcessEngine:
         """Run ``pending`` in order in one process; the first unfinished item when it dies is the one that killed it."""
         strikes: dict[int, int] = {}
         while pending:
-            with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
+            with ProcessPoolExecutor(max_workers=1, mp_context=self.context, initializer=ignore_sigint) as pool:
                 futures = [pool.submit(function, item) for _, item in pending]
                 for position, ((index, item), future) in enumerate(zip(pending, futures)):
                     outcome = self.outcome(future, index, item)
@@ -137,6 +138,11 @@ class ProcessEngine:
 
     def __exit__(self, *exception) -> None:
         self.close()
+
+
+def ignore_sigint() -> None:
+    """A worker's start: Ctrl-C reaches the command, which stops its workers, not each worker on its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
