@@ -86,3 +86,13 @@ def test_sheet_angle_of_a_turned_rectangle():
     turn = math.radians(14)
     rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
     assert sheet_angle(corners @ rotation.T) == pytest.approx(14, abs=0.01)
+
+
+def test_marks_reaching_in_from_the_sheets_edge_are_not_read_as_ink(five):
+    # A curved cable looping in over the top edge and a short stub of a pen at the bottom
+    # right corner: neither is long and straight, and neither touches the writing.
+    photo = desk_with_sheet(five)
+    draw = ImageDraw.Draw(photo)
+    draw.arc([(200, 20), (300, 120)], 0, 180, fill=20, width=10)
+    draw.line([(430, 440), (455, 395)], fill=20, width=12)
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85

@@ -320,6 +320,10 @@ def test_drawn_images_and_a_start_model_are_checked_before_training(tmp_path):
     with pytest.raises(ValueError, match="init_from 'nosuch'"):
         preset("robust").replace(init_from="nosuch", out=str(tmp_path / "m.keras")).validate()
     preset("robust").replace(out=str(tmp_path / "m.keras")).validate()
+    # The shipped models' recipe: the same mixture, learned from scratch.
+    scratch = preset("robust-scratch")
+    scratch.replace(out=str(tmp_path / "m.keras")).validate()
+    assert not scratch.init_from and (scratch.synthetic, scratch.pen_digits) == (48000, 20000)
 
 
 def test_start_from_copies_a_trained_network_and_grows_its_classifier():

@@ -70,9 +70,9 @@ def test_tune_learns_the_writer_and_records_it(corrections, small_mnist, tmp_pat
     assert json.loads((tmp_path / "ann.card.json").read_text()) == card
     assert card["personal"] and card["writer"] == "ann"
     assert card["corrections"]["count"] == 12 and card["corrections"]["per_label"] == {"2": 3, "3": 3, "5": 3, "8": 3}
-    # The shipped model misreads this writer (all but 3 or 4 of the 12 shifted copies, by model); the
+    # The shipped model misreads this writer (5 to 9 of the 12 shifted copies, by model); the
     # personal model reads every one as they mean it.
-    assert card["corrections"]["right_before"] in (3, 4) and card["corrections"]["right_after"] == 12
+    assert card["corrections"]["right_before"] <= 7 and card["corrections"]["right_after"] == 12
     tuned = load_recogniser(tmp_path / "ann.onnx")
     images = np.stack([correction.model_input for correction in corrections])
     assert tuned.scores(images).argmax(axis=1).tolist() == [correction.label for correction in corrections]

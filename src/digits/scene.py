@@ -35,6 +35,8 @@ MIN_LIGHT_INSIDE = 0.7
 MIN_BORDER_OUTSIDE = 0.3
 # How much darker than the paper an object must be to count as lying across the sheet.
 CROSSING_DARKNESS = 0.15
+# Dark pieces apart from the sheet's edge this large (pixels at the working size) are writing.
+MIN_WRITING_PIXELS = 20
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 
@@ -116,13 +118,15 @@ def line_footprint(length: int, angle: float) -> np.ndarray:
 
 
 def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    """Paint over straight dark things that cross the sheet's edge (a pen lying across it).
+    """Paint over dark things that reach the sheet's edge from outside it (a pen, a cable, the desk's clutter).
 
-    Writing stays inside the sheet, and a pen is a long straight bar: what is removed is
-    only the part of a dark object touching the sheet's edge that a long line fits in
-    (an opening along the object's own direction) and a wide square does not (a shadow
-    is wide, a pen is not). The paper under it is a closing (maximum, then minimum, over a
-    window wider than a pen), which removes dark structures narrower than the window.
+    Writing stays inside the sheet. A dark object touching the sheet's edge is removed whole
+    when something dark lies apart from the edge (the writing, which is kept); when all the
+    dark touches the edge (writing joined to a pen lying on it), only the part a long straight
+    line fits in (an opening along the object's own direction) and a wide square does not (a
+    shadow is wide, a pen is not) is removed. The paper under it is a closing (maximum, then
+    minimum, over a window wider than a pen), which removes dark structures narrower than the
+    window.
     """
     from scipy import ndimage
 
@@ -130,14 +134,36 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     window = max(9, short_side // 6)
     paper = ndimage.minimum_filter(ndimage.maximum_filter(image, size=window), size=window)
     dark = inner & (paper - image > CROSSING_DARKNESS)
-    labels, count = ndimage.label(dark)
+    labels, count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return image
     rim = inner & ~ndimage.binary_erosion(inner, iterations=3)
     crossing = np.unique(labels[rim & dark])
+    crossing = crossing[crossing > 0]
+    if crossing.size == 0:
+        return image
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    apart = np.setdiff1d(np.arange(1, count + 1), crossing)
+    # A shadow is dark and wide, and writing in it may join it: such objects lose only their straight parts.
+    wide = ndimage.binary_opening(dark, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
+    narrow = crossing[np.bincount(labels[wide], minlength=count + 1)[crossing] < 0.1 * areas[crossing]]
     covered = np.zeros_like(dark)
+    if apart.size and areas[apart].max() >= MIN_WRITING_PIXELS:
+        covered = np.isin(labels, narrow)
+    covered |= straight_parts(labels, np.setdiff1d(crossing, narrow) if covered.any() else crossing, inner,
+                              short_side)
+    if not covered.any():
+        return image
+    return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, short_side: int) -> np.ndarray:
+    """Of the objects ``crossing`` (labels) the sheet's edge, the parts that are long, straight and narrow."""
+    from scipy import ndimage
+
+    covered = np.zeros(labels.shape, dtype=bool)
     near_rim = ~ndimage.binary_erosion(inner, iterations=max(3, short_side // 10))
-    for label in crossing[crossing > 0]:
+    for label in crossing:
         member = labels == label
         rows, columns = np.nonzero(member & near_rim)
         if len(rows) < 10:
@@ -148,9 +174,7 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         along = ndimage.binary_opening(member, structure=line_footprint(max(9, short_side // 4), angle))
         wide = ndimage.binary_opening(member, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
         covered |= along & ~wide
-    if not covered.any():
-        return image
-    return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+    return covered
 
 
 def find_sheet(grey: np.ndarray) -> np.ndarray:
