@@ -121,12 +121,12 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     """Paint over dark things that reach the sheet's edge from outside it (a pen, a cable, the desk's clutter).
 
     Writing stays inside the sheet. A dark object touching the sheet's edge is removed whole
-    when something dark lies apart from the edge (the writing, which is kept); when all the
-    dark touches the edge (writing joined to a pen lying on it), only the part a long straight
-    line fits in (an opening along the object's own direction) and a wide square does not (a
-    shadow is wide, a pen is not) is removed. The paper under it is a closing (maximum, then
-    minimum, over a window wider than a pen), which removes dark structures narrower than the
-    window.
+    when writing lies apart from the edge and the object holds no wide dark area (a shadow,
+    which writing in it may join). Otherwise only the part a long straight line fits in (an
+    opening along the object's own direction) and a wide square does not (a shadow is wide,
+    a pen is not) is removed, so writing a pen touches stays. The paper under it is a closing
+    (maximum, then minimum, over a window wider than a pen), which removes dark structures
+    narrower than the window.
     """
     from scipy import ndimage
 
@@ -144,23 +144,21 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         return image
     areas = np.bincount(labels.ravel(), minlength=count + 1)
     apart = np.setdiff1d(np.arange(1, count + 1), crossing)
-    # A shadow is dark and wide, and writing in it may join it: such objects lose only their straight parts.
     wide = ndimage.binary_opening(dark, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
-    narrow = crossing[np.bincount(labels[wide], minlength=count + 1)[crossing] < 0.1 * areas[crossing]]
-    covered = np.zeros_like(dark)
+    whole = np.array([], dtype=crossing.dtype)
     if apart.size and areas[apart].max() >= MIN_WRITING_PIXELS:
-        covered = np.isin(labels, narrow)
-    covered |= straight_parts(labels, np.setdiff1d(crossing, narrow) if covered.any() else crossing, inner,
-                              short_side)
+        whole = crossing[np.bincount(labels[wide], minlength=count + 1)[crossing] < 0.1 * areas[crossing]]
+    covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide)
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
 
 
-def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, short_side: int) -> np.ndarray:
-    """Of the objects ``crossing`` (labels) the sheet's edge, the parts that are long, straight and narrow."""
+def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray) -> np.ndarray:
+    """Of the objects ``crossing`` (labels) the sheet's edge, the parts that are long and straight and not ``wide``."""
     from scipy import ndimage
 
+    short_side = min(labels.shape)
     covered = np.zeros(labels.shape, dtype=bool)
     near_rim = ~ndimage.binary_erosion(inner, iterations=max(3, short_side // 10))
     for label in crossing:
@@ -172,7 +170,6 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         values, vectors = np.linalg.eigh(spread)
         angle = math.atan2(vectors[1, 1], vectors[0, 1])
         along = ndimage.binary_opening(member, structure=line_footprint(max(9, short_side // 4), angle))
-        wide = ndimage.binary_opening(member, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
         covered |= along & ~wide
     return covered
 
