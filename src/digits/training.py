@@ -98,13 +98,12 @@ def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) 
     from digits import pen_digits
     from digits.synthetic import training_set
 
-    if config.pen_digits:
-        pen_digits.rows()  # fetched (or refused) before minutes of drawing
+    # The pen digits first: fetched (or refused) before minutes of drawing.
+    pen, pen_labels = (pen_digits.training_set(config.pen_digits, SYNTHETIC_SEED) if config.pen_digits
+                       else (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8)))
     drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, images[..., 0], labels,
                                        workers=min(8, os.cpu_count() or 1))
-    if config.pen_digits:
-        pen, pen_labels = pen_digits.training_set(config.pen_digits, SYNTHETIC_SEED)
-        drawn, drawn_labels = np.concatenate([drawn, pen]), np.concatenate([drawn_labels, pen_labels])
+    drawn, drawn_labels = np.concatenate([drawn, pen]), np.concatenate([drawn_labels, pen_labels])
     order = np.random.default_rng(config.seed).permutation(len(images) + len(drawn))
     return (np.concatenate([images, drawn[..., None]])[order],
             np.concatenate([labels, drawn_labels])[order])
