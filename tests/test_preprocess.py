@@ -236,6 +236,18 @@ def test_a_small_file_declaring_huge_dimensions_is_refused_before_decoding():
     assert read_image(encoded(Image.new("L", (300, 200)), "PNG"), max_pixels=None).size == (300, 200)
 
 
+def test_dimensions_pillow_itself_refuses_get_the_same_one_line_error():
+    import struct
+    import zlib
+
+    data = bytearray(encoded(Image.new("L", (1, 1)), "PNG"))
+    header = b"IHDR" + struct.pack(">II", 100_000, 100_000) + bytes(data[24:29])
+    data[12:33] = header + struct.pack(">I", zlib.crc32(header))
+    with pytest.raises(ImageTooLargeError, match=r"image data: more than [\d,]+ pixels, over the limit of "
+                                                 r"40,000,000 pixels; send a smaller image$"):
+        read_image(bytes(data))
+
+
 def test_a_large_jpeg_is_decoded_at_reduced_size():
     from digits.preprocess import JPEG_DRAFT_PIXELS
 

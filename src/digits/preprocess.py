@@ -105,8 +105,11 @@ def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = MAX_P
         except UnidentifiedImageError:
             raise NotAnImageError(f"{name}: not an image in a format digits reads "
                                   f"(PNG, JPEG, BMP, GIF, WebP, TIFF)") from None
-        except Image.DecompressionBombError as error:
-            raise ImageTooLargeError(f"{name}: {error}") from None
+        except Image.DecompressionBombError:
+            # Pillow refuses dimensions past twice its own limit before ours is checked.
+            limit = f", over the limit of {max_pixels:,} pixels" if max_pixels is not None else ""
+            raise ImageTooLargeError(f"{name}: more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels{limit}; "
+                                     f"send a smaller image") from None
         except MemoryError:
             raise ValueError(f"{name}: cannot decode image (out of memory)") from None
         except Exception as error:
