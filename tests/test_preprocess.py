@@ -1,4 +1,5 @@
 import io
+import re
 
 import numpy as np
 import pytest
@@ -234,6 +235,13 @@ def test_a_small_file_declaring_huge_dimensions_is_refused_before_decoding():
         read_image(data)
     assert "\n" not in str(raised.value)
     assert read_image(encoded(Image.new("L", (300, 200)), "PNG"), max_pixels=None).size == (300, 200)
+
+
+def test_an_empty_file_is_called_empty(tmp_path):
+    (tmp_path / "blank.png").write_bytes(b"")
+    for source, name in ((tmp_path / "blank.png", str(tmp_path / "blank.png")), (b"", "image data")):
+        with pytest.raises(NotAnImageError, match=f"^{re.escape(name)}: empty \\(0 bytes\\); give an image file$"):
+            read_image(source)
 
 
 def test_dimensions_pillow_itself_refuses_get_the_same_one_line_error():

@@ -86,6 +86,9 @@ def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = MAX_P
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # replaced since the check above
             stream.close()
             raise ValueError(f"{name}: not a regular file (a pipe, socket or device); give an image file")
+    if (len(source) if isinstance(source, bytes) else os.fstat(stream.fileno()).st_size) == 0:
+        stream.close()
+        raise NotAnImageError(f"{name}: empty (0 bytes); give an image file")
     with stream, warnings.catch_warnings():
         # Pillow warns about over-large images (max_pixels speaks for them) and damaged TIFF tags
         # (the error, if any, says it): warnings would only add unasked lines to stderr.
