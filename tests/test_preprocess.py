@@ -306,6 +306,30 @@ def test_a_digit_touching_the_frame_is_read_in_either_polarity(mnist, index):
     np.testing.assert_allclose(to_model_input(light_on_dark), to_model_input(dark_on_light), atol=1e-5)
 
 
+def heavy_tight_crop(digit: np.ndarray, height: int = 120) -> np.ndarray:
+    """A bold digit cut out touching the frame, larger than a small crop (a form field scanned at 300 dpi)."""
+    from PIL import ImageFilter
+
+    rows, columns = np.flatnonzero(digit.max(axis=1) > 0), np.flatnonzero(digit.max(axis=0) > 0)
+    crop = Image.fromarray(digit[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1])
+    large = crop.resize((round(crop.width * height / crop.height), height), Image.Resampling.BILINEAR)
+    heavy = np.asarray(large.filter(ImageFilter.MaxFilter(9)))
+    rows, columns = np.flatnonzero(heavy.max(axis=1) > 127), np.flatnonzero(heavy.max(axis=0) > 127)
+    return np.where(heavy[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1] > 127, 255, 0).astype(np.uint8)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 3, 5, 7])
+def test_a_large_bold_digit_cut_out_tight_is_read_in_either_polarity(mnist, index):
+    # Over 64 pixels, touching the frame all round: two clean tones say it is a crop, not a
+    # photo with shadows, and the frame cuts the background into pieces the strokes are not.
+    (x_train, _), _ = mnist
+    light_on_dark = heavy_tight_crop(x_train[index])
+    assert max(light_on_dark.shape) > 64
+    reference = scale_mnist(x_train[index])
+    for image in (light_on_dark, 255 - light_on_dark):
+        assert np.corrcoef(to_model_input(image).ravel(), reference.ravel())[0, 1] > 0.6
+
+
 def test_real_8x8_digits_by_other_writers_are_read():
     from sklearn.datasets import load_digits
 

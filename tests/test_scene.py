@@ -96,3 +96,40 @@ def test_marks_reaching_in_from_the_sheets_edge_are_not_read_as_ink(five):
     draw.arc([(200, 20), (300, 120)], 0, 180, fill=20, width=10)
     draw.line([(430, 440), (455, 395)], fill=20, width=12)
     assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85
+
+
+def shadowed_desk(digits: list[np.ndarray], shade: float = 0.5) -> Image.Image:
+    """A sheet on a mid-grey desk, a soft shadow over its left part darkening paper to the desk's shade, digits written across."""
+    random = np.random.default_rng(0)
+    desk = np.clip(0.45 + random.normal(0, 0.02, (480, 640)), 0, 1)
+    desk[80:400, 140:500] = 0.92
+    for place, digit in enumerate(digits):
+        ink = np.asarray(Image.fromarray(digit).resize((110, 110), Image.Resampling.BICUBIC), dtype=np.float64) / 255
+        left = 170 + place * 110
+        region = desk[180:290, left:left + 110]
+        region[:] = region * (1 - ink) + 0.05 * ink
+    columns = np.arange(640, dtype=np.float64)
+    light = 1 - (1 - shade) / (1 + np.exp((columns - 300) / 8))
+    return Image.fromarray((np.clip(desk * light, 0, 1) * 255).astype(np.uint8))
+
+
+def test_paper_in_a_shadow_as_dark_as_the_desk_stays_part_of_the_sheet(five):
+    # The shadow's soft edge is crossed, the sheet's sharp edge is not: the digit in the
+    # shadow is kept, and the sheet is not cut along the shadow's edge.
+    photo = shadowed_desk([five])
+    sheet = find_sheet(grey_of(photo))
+    # The sheet is 360 pixels wide, 200 of them lit; the working size is 0.8 of the photo.
+    assert sheet.shape[1] > 0.8 * 300
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.75
+
+
+def test_a_digit_running_up_to_the_sheets_edge_beside_others_is_writing(mnist):
+    # Three digits side by side, the last one touching the sheet's right edge: as dark as
+    # the others and beside them, it is not taken for a pen reaching in from the desk.
+    from digits.number import segment
+
+    (x_train, _), _ = mnist
+    photo = shadowed_desk([x_train[index] for index in (13, 3, 2)], shade=1.0)
+    pixels = np.asarray(photo).copy()
+    pixels[:, 485:] = 115  # the desk starts where the third digit ends
+    assert len(segment(Image.fromarray(pixels))) == 3

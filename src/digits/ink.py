@@ -15,8 +15,17 @@ from PIL import Image
 WORKING_SIZE = 512
 # Images under this many pixels a side are crops or low-resolution digits, evenly lit.
 SMALL_IMAGE = 64
+# Up to this size, an image in two clean tones (a form field's cut-out, a printed digit)
+# is taken as a crop too: a digit touching its frame, not a photo with shadows.
+CROP_SIZE = 256
+# Two tones: their medians this far apart, and under this share of pixels beyond either
+# median by half that gap (ink in a shadow lies far below the shadowed paper).
+TWO_TONE_GAP = 0.3
+OUTLYING_SHARE = 0.01
 # A border with at least this share of each class is mixed: the digit touches the frame.
 MIXED_BORDER = 0.2
+# Pieces of a class under this share of a crop are noise, not a stroke or a corner of background.
+PIECE_SHARE = 0.01
 # Below this contrast between ink and background (0..1) there is no digit.
 MIN_CONTRAST = 0.1
 # After normalisation, pixels above this are ink.
@@ -74,19 +83,53 @@ def split_level(grey: np.ndarray, bins: int = 64) -> float:
     return float(edges[1 + int(np.argmax(between[:-1]))])
 
 
+def is_crop(grey: np.ndarray) -> bool:
+    """Whether the image is evenly lit, as a crop is: small, or crop-sized and in two clean tones."""
+    size = max(grey.shape)
+    return size < SMALL_IMAGE or (size < CROP_SIZE and is_two_tone(grey))
+
+
+def is_two_tone(grey: np.ndarray) -> bool:
+    """Whether the grey levels are two clean tones, as a scan or a printed digit has, and no third one.
+
+    A photo with a shadow has three: ink lies far beyond the shadowed paper's tone.
+    """
+    level = split_level(grey)
+    dark, light = grey[grey <= level], grey[grey > level]
+    if dark.size == 0 or light.size == 0:
+        return False
+    low, high = float(np.median(dark)), float(np.median(light))
+    gap = high - low
+    if gap < TWO_TONE_GAP:
+        return False
+    outlying = int((dark < low - gap / 2).sum()) + int((light > high + gap / 2).sum())
+    return outlying <= OUTLYING_SHARE * grey.size
+
+
 def framed_background_is_light(grey: np.ndarray) -> bool | None:
     """For a digit cut out tight (touching the frame): is the background the light class? None if the border decides.
 
     When the border is mostly one class, it is the background. When the digit touches
-    the frame so much that the border is mixed, the class covering more of the whole
-    image and of the border together is the background: ink rarely covers half of a crop.
+    the frame so much that the border is mixed, the digit is the class in fewer pieces
+    (its strokes hold together; the frame cuts the background into corners and holes).
+    When both come in as many pieces, the class covering more of the whole image and of
+    the border together is the background: ink rarely covers half of a crop.
     """
     if not border_is_mixed(grey):
         return None
     level = split_level(grey)
+    light_pieces, dark_pieces = pieces(grey > level), pieces(grey <= level)
+    if light_pieces != dark_pieces:
+        return light_pieces > dark_pieces
     ring_light = float((border(grey) > level).mean())
     light = float((grey > level).mean())
     return light + ring_light > 1.0
+
+
+def pieces(mask: np.ndarray) -> int:
+    """How many 8-connected pieces of the mask hold at least ``PIECE_SHARE`` of the image."""
+    labels, areas, _ = components(mask)
+    return int((areas[1:] >= PIECE_SHARE * mask.size).sum())
 
 
 def border_is_mixed(grey: np.ndarray) -> bool:
@@ -108,16 +151,17 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
     A digit cut out tight, touching the frame, is judged by ``framed_background_is_light``.
     """
     # Only crops: in a photo a mixed border means shadows or a desk, not a digit touching the frame.
-    light_background = framed_background_is_light(grey) if max(grey.shape) < SMALL_IMAGE else None
+    crop = is_crop(grey)
+    light_background = framed_background_is_light(grey) if crop else None
     if light_background is not None:
         return 1.0 - grey if light_background else grey
-    if max(grey.shape) >= SMALL_IMAGE and border_is_mixed(grey):
+    if not crop and border_is_mixed(grey):
         # A shadow or the desk along part of the border: no one border level is the paper.
         # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
         # structures (a top-hat over the shadow-following window) stand out more is the ink.
+        # The border's level says nothing here, so even a small lead decides; a tie is dark ink.
         dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
-        if abs(dark - light) >= 0.05:
-            return 1.0 - grey if dark > light else grey
+        return 1.0 - grey if dark >= light else grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -140,16 +184,16 @@ def quadratic_terms(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
 def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The background under the ink (uneven lighting, tinted paper) and its noise level.
 
-    Small images (under 64 pixels a side: crops, low-resolution digits) get a flat
-    background at the border's level. Larger ones are cut into a 16×16 grid of blocks; the
+    Crops (``is_crop``: under 64 pixels a side, or up to 256 in two clean tones) and
+    low-resolution digits get a flat background at the paper's level. Larger ones are cut into a 16×16 grid of blocks; the
     10th percentile of each block samples the paper between the strokes, and a quadratic
     surface is fitted to those samples by least squares, refitting without the blocks
     well above it (covered by ink). Returns (surface, robust standard deviation of the
     background pixels around it).
     """
     height, width = image.shape
-    if max(height, width) < SMALL_IMAGE:
-        # Small: a crop or a low-resolution digit, evenly lit. The background is the darker
+    if is_crop(image):
+        # A crop or a low-resolution digit, evenly lit. The background is the darker
         # class (the ink is bright by now), measured where it is, not only on the border,
         # which a tight crop's ink may cover.
         level = split_level(image)

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from digits.ink import WORKING_SIZE, shrink, split_level
+from digits.ink import WORKING_SIZE, is_crop, shrink, split_level
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -27,6 +27,8 @@ MIN_SHEET_FRACTION, MAX_SHEET_FRACTION = 0.06, 0.94
 MIN_SHEET_CONTRAST = 0.12
 # Paper is anything above this fraction of the way from the desk's shade to the lit paper's.
 SHADED_PAPER = 0.35
+# Steeper than this (change of log grey level per pixel, after a 5-pixel median) is an edge, not a shadow.
+SHARP_EDGE = 0.1
 # A sheet is a filled, nearly convex shape; a light digit (even a 0, once filled) is not
 # mostly light inside, and ink covers only a little of a sheet.
 MIN_SOLIDITY = 0.8
@@ -37,6 +39,14 @@ MIN_BORDER_OUTSIDE = 0.3
 CROSSING_DARKNESS = 0.15
 # Dark pieces apart from the sheet's edge this large (pixels at the working size) are writing.
 MIN_WRITING_PIXELS = 20
+# Objects from the edge closer to the writing than this share of its height may be writing themselves.
+NEAR_WRITING = 0.5
+# Ink as dark as the writing's within this factor may be the same pen's.
+SAME_INK = 1.3
+# A straight bar (a pen's end) is this many times longer than it is wide; a digit touching the edge is not.
+BAR_ELONGATION = 4.0
+# Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
+EDGE_RING = 2
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 
@@ -82,26 +92,54 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     # Close gaps a pen lying across the sheet leaves, so the sheet stays one piece.
     # (Padded with the frame's own edge first: a closing would otherwise eat into the border.)
     reach = max(1, min(grey.shape) // 40)
-    light = ndimage.binary_closing(np.pad(light, reach, mode="edge"), iterations=reach)[reach:-reach, reach:-reach]
-    labels, count = ndimage.label(light)
+    closed = ndimage.binary_closing(np.pad(light, reach, mode="edge"), iterations=reach)[reach:-reach, reach:-reach]
+    labels, count = ndimage.label(closed)
     if count == 0:
         return None
     areas = np.bincount(labels.ravel())[1:]
     largest = labels == 1 + int(np.argmax(areas))
-    sheet = ndimage.binary_fill_holes(largest)
+    # A shadow may make paper as dark as the desk; then the lit part alone is the last resort.
+    # Seeded well inside the lit part, on paper itself: the closing may have reached over a pen or the sheet's edge.
+    seed = ndimage.binary_erosion(largest, iterations=reach + 2) & light
+    for paper in (with_shaded_paper(smooth, largest, seed), largest):
+        sheet = checked_sheet(smooth, paper)
+        if sheet is not None:
+            return sheet
+    return None
+
+
+def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """The lit paper and the paper in shadow beside it: all that is reached from ``seed`` without crossing a sharp edge.
+
+    Light falls off smoothly across a shadow's edge, a few per cent a pixel; a sheet's edge
+    is a step. The median filter has already taken out ruled lines and thin strokes.
+    """
+    from scipy import ndimage
+
+    slope = np.hypot(*np.gradient(np.log(smooth + 0.02)))
+    level_ground = slope <= SHARP_EDGE
+    labels, _ = ndimage.label(level_ground)
+    reached = np.unique(labels[seed & level_ground])
+    return lit | ndimage.binary_closing(np.isin(labels, reached[reached > 0]), iterations=2)
+
+
+def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
+    """The sheet that ``paper`` (its paper's pixels) fills, if it looks like one lying on a desk; else None."""
+    from scipy import ndimage
+    from scipy.spatial import ConvexHull
+
+    sheet = ndimage.binary_fill_holes(paper)
     share = sheet.mean()
     if not MIN_SHEET_FRACTION <= share <= MAX_SHEET_FRACTION:
         return None
-    if largest.sum() / sheet.sum() < MIN_LIGHT_INSIDE:
+    if paper.sum() / sheet.sum() < MIN_LIGHT_INSIDE:
         return None
-    if float(np.median(smooth[largest])) - float(np.median(smooth[~sheet])) < MIN_SHEET_CONTRAST:
+    if float(np.median(smooth[paper])) - float(np.median(smooth[~sheet])) < MIN_SHEET_CONTRAST:
         return None
     edge = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
     if 1.0 - edge.mean() < MIN_BORDER_OUTSIDE:
         return None
     hull = hull_points(sheet)
-    from scipy.spatial import ConvexHull
-
     if len(hull) < 3 or sheet.sum() / ConvexHull(hull).volume < MIN_SOLIDITY:
         return None
     return sheet
@@ -120,9 +158,11 @@ def line_footprint(length: int, angle: float) -> np.ndarray:
 def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """Paint over dark things that reach the sheet's edge from outside it (a pen, a cable, the desk's clutter).
 
-    Writing stays inside the sheet. A dark object touching the sheet's edge is removed whole
-    when writing lies apart from the edge and the object holds no wide dark area (a shadow,
-    which writing in it may join). Otherwise only the part a long straight line fits in (an
+    Writing stays inside the sheet. A dark object that goes on past the sheet's inner edge
+    (writing near the edge mostly ends on paper first) is removed whole when writing lies
+    apart from it, the object is not a digit beside that writing (as dark, close, and no
+    straight bar), and it holds no wide dark area (a shadow, which writing in it may
+    join). Otherwise only the part a long straight line fits in (an
     opening along the object's own direction) and a wide square does not (a shadow is wide,
     a pen is not) is removed, so writing a pen touches stays. The paper under it is a closing
     (maximum, then minimum, over a window wider than a pen), which removes dark structures
@@ -133,12 +173,14 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     short_side = min(image.shape)
     window = max(9, short_side // 6)
     paper = ndimage.minimum_filter(ndimage.maximum_filter(image, size=window), size=window)
-    dark = inner & (paper - image > CROSSING_DARKNESS)
+    # The sheet and a thin ring past its inner edge: an object lying across the edge stays
+    # dark in the ring, while writing that only comes near the edge ends on paper before it.
+    reach = ndimage.binary_dilation(inner, iterations=EDGE_RING)
+    dark = reach & (paper - image > CROSSING_DARKNESS)
     labels, count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return image
-    rim = inner & ~ndimage.binary_erosion(inner, iterations=3)
-    crossing = np.unique(labels[rim & dark])
+    crossing = np.unique(labels[dark & ~inner])
     crossing = crossing[crossing > 0]
     if crossing.size == 0:
         return image
@@ -146,12 +188,32 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     apart = np.setdiff1d(np.arange(1, count + 1), crossing)
     wide = ndimage.binary_opening(dark, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
     whole = np.array([], dtype=crossing.dtype)
-    if apart.size and areas[apart].max() >= MIN_WRITING_PIXELS:
-        whole = crossing[np.bincount(labels[wide], minlength=count + 1)[crossing] < 0.1 * areas[crossing]]
+    writing = np.isin(labels, apart[areas[apart] >= MIN_WRITING_PIXELS])
+    if writing.any():
+        rows = np.flatnonzero(writing.any(axis=1))
+        # A digit of a number may run up to the edge beside the others: what comes this close
+        # to the writing and is as dark as it may be writing, and only its straight parts can go.
+        distance = ndimage.distance_transform_edt(~writing)
+        near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * (rows[-1] - rows[0] + 1)
+        darkness = paper - image
+        level = np.asarray(ndimage.median(darkness, labels, crossing)) / float(np.median(darkness[writing]))
+        bar = np.array([elongation(labels == label) > BAR_ELONGATION for label in crossing])
+        like_writing = near & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
+        shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
+        whole = crossing[~like_writing & ~shadowy]
     covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide)
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def elongation(member: np.ndarray) -> float:
+    """How many times longer than wide a shape is (the square root of its spread's two principal variances)."""
+    rows, columns = np.nonzero(member)
+    if len(rows) < 3:
+        return 1.0
+    values = np.linalg.eigvalsh(np.cov(np.stack([columns, rows]).astype(np.float64)))
+    return float(math.sqrt(values[1] / max(values[0], 1e-6)))
 
 
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray) -> np.ndarray:
@@ -181,6 +243,9 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     """
     from scipy import ndimage
 
+    if is_crop(grey):
+        # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
+        return grey
     image = shrink(grey, WORKING_SIZE)
     sheet = sheet_mask(image)
     if sheet is None:
