@@ -111,5 +111,16 @@ def test_a_number_with_a_part_that_is_not_a_digit_says_which(tmp_path):
     draw.line([(150, 20), (150, 80)], fill=0, width=6)
     reading = recognise_numbers([page], load_recogniser(tmp_path / "declines.keras"))[0]
     assert reading.number is None
-    assert reading.reason == "part 1, 2 of 2 does not look like a digit"
+    assert reading.reason == "parts 1 and 2 of 2 do not look like digits"
     assert [part["digit"] for part in reading.digits] == [None, None]
+
+
+@pytest.mark.parametrize("angle", [-28, 20, 30])
+def test_a_number_written_at_a_slant_is_set_level_and_read(mnist, angle):
+    # Turned, a long 1 is no taller than the line's fragments, and columns mix digits.
+    _, (x_test, y_test) = mnist
+    wanted = [7, 0, 2, 1, 4]
+    indices = [int(np.flatnonzero(y_test == digit)[2]) for digit in wanted]
+    image = paper_number([x_test[index] for index in indices]).rotate(angle, expand=True, fillcolor="white",
+                                                                      resample=Image.Resampling.BICUBIC)
+    assert recognise_numbers([image])[0].number == "70214"

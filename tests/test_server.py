@@ -127,6 +127,8 @@ def test_blank_canvas_is_no_digit(server):
      "95% sure of its least clear digit."),
     ({"number": None, "reason": "part 2 of 3 does not look like a digit", "digits": [{}, {}, {}]},
      "Part 2 of 3 does not look like a digit: rewrite it or rub it out."),
+    ({"number": None, "reason": "parts 1 and 3 of 3 do not look like digits", "digits": [{}, {}, {}]},
+     "Parts 1 and 3 of 3 do not look like digits: rewrite them or rub them out."),
     ({"number": None, "reason": "no ink: nothing digit-like was found", "digits": []}, "I can't see any digits here."),
 ])
 def test_plain_messages_replace_the_technical_reasons(result, message):

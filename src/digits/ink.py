@@ -26,6 +26,8 @@ OUTLYING_SHARE = 0.01
 MIXED_BORDER = 0.2
 # Pieces of a class under this share of a crop are noise, not a stroke or a corner of background.
 PIECE_SHARE = 0.01
+# How much more light narrow structures must stand out (grey levels) to be taken for light ink in a photo.
+CLEAR_LEAD = 0.05
 # Below this contrast between ink and background (0..1) there is no digit.
 MIN_CONTRAST = 0.1
 # After normalisation, pixels above this are ink.
@@ -159,9 +161,10 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # A shadow or the desk along part of the border: no one border level is the paper.
         # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
         # structures (a top-hat over the shadow-following window) stand out more is the ink.
-        # The border's level says nothing here, so even a small lead decides; a tie is dark ink.
+        # The border's level says nothing here, and a loop's paper is as narrow as a stroke:
+        # writing on paper (dark ink) unless light strokes clearly stand out more.
         dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
-        return 1.0 - grey if dark >= light else grey
+        return grey if light - dark >= CLEAR_LEAD else 1.0 - grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background

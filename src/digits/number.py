@@ -1,9 +1,10 @@
 """Read several digits written side by side (a year, a postcode, a meter reading).
 
-The ink is found as for one digit (``digits.ink``), split into connected components,
-short fragments of a broken stroke join the nearest digit, stacked strokes that share
-most of their columns are merged, and each digit then goes through the same box-fitting
-and centring as ``to_model_input``. A group wide enough to hold touching digits is read
+The ink is found as for one digit (``digits.ink``), a line written at a slant is set
+level, the ink is split into connected components, short fragments of a broken stroke
+join the nearest digit, stacked strokes that share most of their columns are merged,
+and each digit then goes through the same box-fitting and centring as
+``to_model_input``. A group wide enough to hold touching digits is read
 both ways, whole and split at the thinnest columns near where a digit should end, and
 the model decides: the split is kept only when its parts are together more likely right
 than the whole (a wide 0, 2 or 7 stays one digit).
@@ -11,9 +12,11 @@ than the whole (a wide 0, 2 or 7 stays one digit).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components, ink_map
 from digits.predict import NOT_A_DIGIT_THRESHOLD
@@ -31,6 +34,10 @@ LONE_HEIGHT = 0.4
 TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
+# A line of digits is set level when its ink is this many times longer than tall and
+# slants between these many degrees (beyond MAX_TILT it is more likely a column).
+LINE_ELONGATION = 2.0
+MIN_TILT, MAX_TILT = 4.0, 35.0
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -47,7 +54,11 @@ class UnreadableNumberError(NoDigitError):
 
 @dataclass
 class Segment:
-    """One digit's place: box (left, top, width, height) in the original image's pixels, and its model input."""
+    """One digit's place and its model input.
+
+    The box is (left, top, width, height) in pixels of the image as read: of the sheet
+    when one was cut out of a photo, and of the line set level when it slanted.
+    """
 
     box: tuple[int, int, int, int]
     image: np.ndarray
@@ -126,6 +137,27 @@ def cut(ink: np.ndarray, left: int, top: int, scale: float) -> Segment | None:
         return None
 
 
+def level(ink: np.ndarray) -> np.ndarray:
+    """Turn the ink so that a line of digits written at a slant runs level.
+
+    The line's direction is the principal axis of its ink. Turns under MIN_TILT degrees
+    are left alone, and so is ink not clearly longer than it is tall (one digit, whose own
+    slant is its style).
+    """
+    rows, columns = np.nonzero(ink > INK_THRESHOLD)
+    if len(rows) < 3:
+        return ink
+    values, vectors = np.linalg.eigh(np.cov(np.stack([columns, rows]).astype(np.float64)))
+    if values[1] < LINE_ELONGATION ** 2 * max(values[0], 1e-6):
+        return ink
+    tilt = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1]))
+    tilt = (tilt + 90.0) % 180.0 - 90.0
+    if not MIN_TILT <= abs(tilt) <= MAX_TILT:
+        return ink
+    turned = Image.fromarray(ink, mode="F").rotate(tilt, resample=Image.Resampling.BILINEAR, expand=True)
+    return np.asarray(turned, dtype=np.float32)
+
+
 def segment(image) -> list[Group]:
     """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
 
@@ -135,8 +167,9 @@ def segment(image) -> list[Group]:
     grey = find_sheet(grey_of(image))
     ink = ink_map(grey)
     scale = grey.shape[1] / ink.shape[1]
+    check_amount(ink > INK_THRESHOLD)
+    ink = level(ink)
     mask = ink > INK_THRESHOLD
-    check_amount(mask)
     labels, areas, slices = components(mask)
     largest = areas[1:].max()
     boxes = [(box[1].start, box[1].stop, box[0].start, box[0].stop, label)
@@ -178,7 +211,14 @@ def read_number(image, recogniser) -> dict:
               for item in chosen]
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
-        places = ", ".join(str(place) for place in unreadable)
-        raise UnreadableNumberError(f"part {places} of {len(digits)} does not look like a digit", digits)
+        raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
     return {"number": "".join(str(item["digit"]) for item in digits),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
+
+
+def unreadable_message(places: list[int], count: int) -> str:
+    """"part 2 of 3 does not look like a digit", or "parts 1 and 3 of 3 do not look like digits"."""
+    if len(places) == 1:
+        return f"part {places[0]} of {count} does not look like a digit"
+    listed = ", ".join(str(place) for place in places[:-1]) + f" and {places[-1]}"
+    return f"parts {listed} of {count} do not look like digits"

@@ -248,7 +248,8 @@ def plain_message(result: dict) -> str:
                 return f"Maybe {result['number']}: only {sure} sure of its least clear digit; try writing larger or clearer."
             return f"{sure} sure of its least clear digit."
         if reason.startswith("part"):
-            return f"Part {reason[len('part '):]}: rewrite it or rub it out."
+            pronoun = "them" if reason.startswith("parts") else "it"
+            return f"P{reason[1:]}: rewrite {pronoun} or rub {pronoun} out."
         return "I can't see any digits here."
     if result.get("digit") is not None:
         sure = f"{100 * result['confidence']:.1f}% sure"
