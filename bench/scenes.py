@@ -135,7 +135,8 @@ def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str 
     digit_height = int(random.uniform(0.2, 0.45) * sheet_height / max(1, 0.6 * len(digits)) ** 0.5)
     # A person writes the whole number on the sheet: at most 80 % of its width.
     sheet_width = float(np.linalg.norm(corners[1] - corners[0]))
-    mask = digits_mask(digits, max(digit_height, 16), angle + random.uniform(-4, 4), random, 0.8 * sheet_width)
+    # Pillow turns counter-clockwise, the sheet's corners above turn clockwise: the writing follows the sheet.
+    mask = digits_mask(digits, max(digit_height, 16), -(angle + random.uniform(-4, 4)), random, 0.8 * sheet_width)
     if random.random() < 0.3:
         mask = mask.filter(ImageFilter.MaxFilter(3))
     ink_alpha = np.zeros((height, width), dtype=np.float32)

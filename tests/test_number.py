@@ -124,3 +124,26 @@ def test_a_number_written_at_a_slant_is_set_level_and_read(mnist, angle):
     image = paper_number([x_test[index] for index in indices]).rotate(angle, expand=True, fillcolor="white",
                                                                       resample=Image.Resampling.BICUBIC)
     assert recognise_numbers([image])[0].number == "70214"
+
+
+def counter_strip(digits: list[np.ndarray], light_windows: bool) -> Image.Image:
+    """A counter's strip: each digit in its own window on a body of another shade, slightly turned."""
+    body, window, ink = (150, 240, 20) if light_windows else (60, 25, 240)
+    strip = Image.new("L", (len(digits) * 70 + 20, 110), body)
+    for place, digit in enumerate(digits):
+        left = 20 + place * 70
+        strip.paste(window, (left, 15, left + 56, 95))
+        glyph = Image.fromarray(digit).resize((56, 56), Image.Resampling.BICUBIC)
+        strip.paste(Image.new("L", glyph.size, ink), (left, 27), glyph)
+    return strip.rotate(3, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=body // 2)
+
+
+@pytest.mark.parametrize("light_windows", [True, False])
+def test_a_counter_strip_is_read_in_either_shading(mnist, light_windows):
+    # Dark digits in light windows on a light grey body: three tones, the border is the body,
+    # neither paper nor ink; the windows' edges are far fainter than the digits.
+    _, (x_test, y_test) = mnist
+    wanted = [0, 4, 1, 2, 7]
+    indices = [int(np.flatnonzero(y_test == digit)[5]) for digit in wanted]
+    strip = counter_strip([x_test[index] for index in indices], light_windows)
+    assert recognise_numbers([strip])[0].number == "04127"

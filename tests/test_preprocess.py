@@ -361,3 +361,29 @@ def test_a_heavy_zero_keeps_its_hole_and_is_no_dot():
     page = Image.new("L", (280, 280), 255)
     ImageDraw.Draw(page).ellipse([90, 60, 190, 220], outline=0, width=30)
     assert to_model_input(page).shape == (28, 28)
+
+
+def ruled_page(digit: np.ndarray | None, turn: float, squared: bool = False) -> Image.Image:
+    """A digit written on ruled (or squared) paper with crisp printed lines, the page turned by ``turn`` degrees."""
+    page = Image.new("L", (420, 300), 245)
+    draw = ImageDraw.Draw(page)
+    for row in range(10, 300, 28):
+        draw.line([(0, row), (420, row)], fill=140, width=1)
+    for column in range(10, 420, 28) if squared else ():
+        draw.line([(column, 0), (column, 300)], fill=140, width=1)
+    if digit is not None:
+        ink = Image.fromarray(255 - digit).resize((90, 90), Image.Resampling.BICUBIC)
+        spot = np.asarray(page.crop((160, 100, 250, 190)))
+        page.paste(Image.fromarray(np.minimum(spot, np.asarray(ink))), (160, 100))
+    return page.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=245)
+
+
+@pytest.mark.parametrize("turn, squared", [(0, False), (5, False), (-8, False), (0, True), (4, True)])
+def test_printed_lines_of_ruled_and_squared_paper_are_not_ink(mnist, turn, squared):
+    (x_train, _), _ = mnist
+    for index in (0, 1, 2):
+        reference = scale_mnist(x_train[index])
+        read = to_model_input(ruled_page(x_train[index], turn, squared))
+        assert np.corrcoef(read.ravel(), reference.ravel())[0, 1] > 0.8
+    with pytest.raises(NoDigitError):
+        to_model_input(ruled_page(None, turn, squared))

@@ -1,4 +1,4 @@
-"""Finding the ink in an image: polarity, uneven lighting, noise, stray specks, stroke width.
+"""Finding the ink in an image: polarity, uneven lighting, noise, printed lines, stray specks, stroke width.
 
 These are the steps ``digits.preprocess.to_model_input`` and the number reader share.
 Everything works on grey arrays, float32 in [0, 1]. NumPy does the arithmetic; scipy's
@@ -28,6 +28,20 @@ MIXED_BORDER = 0.2
 PIECE_SHARE = 0.01
 # How much more light narrow structures must stand out (grey levels) to be taken for light ink in a photo.
 CLEAR_LEAD = 0.05
+# Both tails this far from the border's level: the border is a third tone (a frame, a counter's body).
+FAR_TAILS = 0.2
+# Printed lines: at least MIN_RULED_LINES parallel ones of ink above RULING_INK, each crossing
+# LINE_SPAN of the image, turned at most MAX_RULING_TURN degrees (the sheet is set upright
+# first), and thinner than RULING_THICKNESS pixels.
+RULING_INK = 0.1
+LINE_SPAN = 0.6
+MIN_RULED_LINES = 3
+MAX_RULING_TURN = 12.0
+RULING_THICKNESS = 5
+RULING_PRESENT = 0.7
+# Once a ruling is found, its lines are cut out where they run this share of the image
+# (shorter where the sheet's corner or the writing's end breaks them off).
+CUT_SPAN = 0.4
 # Below this contrast between ink and background (0..1) there is no digit.
 MIN_CONTRAST = 0.1
 # After normalisation, pixels above this are ink.
@@ -165,6 +179,10 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
         return grey if light - dark >= CLEAR_LEAD else 1.0 - grey
+    if is_framed_in_third_tone(grey):
+        # The border is neither paper nor ink (a counter's body around light windows with
+        # dark digits, or around dark windows with light ones): narrow structures decide.
+        return 1.0 - grey if narrow_contrast(1.0 - grey) >= narrow_contrast(grey) else grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -172,6 +190,19 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # No clear tail (tiny or no ink): a light background means dark ink.
         return 1.0 - grey if background > 0.5 else grey
     return 1.0 - grey if darker > lighter else grey
+
+
+def is_framed_in_third_tone(grey: np.ndarray) -> bool:
+    """Whether an image that is no crop has an even border with grey levels far beyond it on both sides.
+
+    Then the border is a frame of a third tone, between the paper (or window) and the ink.
+    Either polarity gives the same answer.
+    """
+    if is_crop(grey) or border_is_mixed(grey):
+        return False
+    background = float(np.median(border(grey)))
+    dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
+    return min(background - dark_tail, light_tail - background) >= FAR_TAILS
 
 
 def robust_spread(values: np.ndarray) -> float:
@@ -261,7 +292,83 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     contrast = peak - floor
     if contrast < MIN_CONTRAST:
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
-    return np.clip((ink - floor) / contrast, 0.0, 1.0)
+    return without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0))
+
+
+def ruling_angle(ink: np.ndarray) -> float | None:
+    """The turn (degrees) of a sheet's printed lines in the ink, or None when there are none.
+
+    Printed lines are parallel, thin and run across the whole image: for each candidate
+    turn the ink is projected across it, and the turn whose projection holds a ruling
+    (``is_ruling``: thin, evenly spaced runs of rows as long as LINE_SPAN of the image's
+    width), with the most ink in such rows, wins. Images under SMALL_IMAGE pixels have none: there
+    a digit's own bars would count.
+    """
+    if min(ink.shape) < SMALL_IMAGE:
+        return None
+    rows, columns = np.nonzero(ink > RULING_INK)
+    if len(rows) < LINE_SPAN * ink.shape[1] * MIN_RULED_LINES:
+        return None
+    best, best_angle = 0, None
+    for angle in np.arange(-MAX_RULING_TURN, MAX_RULING_TURN + 0.25, 0.5):
+        turn = np.radians(angle)
+        across = np.round(rows * np.cos(turn) - columns * np.sin(turn)).astype(np.int64)
+        counts = np.bincount(across - across.min())
+        # A line drawn at a slant falls into two neighbouring rows of the projection.
+        counts = counts + np.maximum(np.roll(counts, 1), np.roll(counts, -1)) // 2
+        full = counts >= LINE_SPAN * ink.shape[1] / np.cos(turn)
+        if is_ruling(full) and counts[full].sum() > best:
+            best, best_angle = counts[full].sum(), float(angle)
+    return best_angle
+
+
+def is_ruling(full: np.ndarray) -> bool:
+    """Whether the rows marked ``full`` hold a ruling: MIN_RULED_LINES thin runs or more, evenly spaced.
+
+    Evenly: between the first and the last, at least RULING_PRESENT of the lines that
+    their closest spacing would put there are present (a counter's window edges are not).
+    """
+    edges = np.diff(np.concatenate([[0], full.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # Runs at either end are the image's own edge (a frame, a turned border), not a line.
+    thin = (stops - starts <= RULING_THICKNESS) & (starts > RULING_THICKNESS) & (stops < len(full) - RULING_THICKNESS)
+    centres = (starts[thin] + stops[thin]) / 2
+    if len(centres) < MIN_RULED_LINES:
+        return False
+    spacing = max(float(np.diff(centres).min()), 1.0)
+    expected = (centres[-1] - centres[0]) / spacing + 1
+    return len(centres) >= RULING_PRESENT * expected
+
+
+def without_ruling(ink: np.ndarray) -> np.ndarray:
+    """The ink with a sheet's printed lines (ruled or squared paper) taken out, the sheet turned level by them.
+
+    Lines are found by ``ruling_angle``; the ink is turned so they run level; what a grey
+    opening along a row (and along a column, for squares) CUT_SPAN of the image long
+    keeps, and a thin opening across it does not, is a printed line and is taken out.
+    Strokes are shorter than the lines and thicker: they stay, crossings included.
+    """
+    angle = ruling_angle(ink)
+    if angle is None:
+        return ink
+    from scipy import ndimage
+
+    if abs(angle) >= 0.5:
+        ink = np.asarray(Image.fromarray(ink, mode="F").rotate(angle, resample=Image.Resampling.BILINEAR,
+                                                                expand=True), dtype=np.float32)
+    height, width = ink.shape
+    # (along the line, across it, a pixel each way across): rows, then columns for squared
+    # paper, in turn, so that where two lines cross, the second pass finds its line thin.
+    for along, across, widen in (((1, int(CUT_SPAN * width)), (RULING_THICKNESS, 1), (3, 1)),
+                                 ((int(CUT_SPAN * height), 1), (1, RULING_THICKNESS), (1, 3))):
+        # Widened first: a turned line steps between rows, and the opening must not break at a step.
+        band = ndimage.grey_opening(ndimage.maximum_filter(ink, size=widen), size=along)
+        band = band - ndimage.grey_opening(band, size=across)
+        # Along the line, only what is thick across it stays (a line's brightness rises and
+        # falls as it steps between rows, so no level is subtracted); a crossing stroke stays.
+        zone = ndimage.maximum_filter(band, size=widen) > RULING_INK / 2
+        ink = np.where(zone, ndimage.grey_opening(ink, size=across), ink)
+    return ink
 
 
 def check_amount(mask: np.ndarray) -> None:

@@ -34,6 +34,8 @@ LONE_HEIGHT = 0.4
 TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
+# A component whose strongest ink is under this share of the number's strongest is no writing.
+FAINT_INK = 0.6
 # A line of digits is set level when its ink is this many times longer than tall and
 # slants between these many degrees (beyond MAX_TILT it is more likely a column).
 LINE_ELONGATION = 2.0
@@ -158,6 +160,13 @@ def level(ink: np.ndarray) -> np.ndarray:
     return np.asarray(turned, dtype=np.float32)
 
 
+def peaks_of(ink: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The highest ink of each labelled component, indexed by label (0: the background)."""
+    peaks = np.zeros(int(labels.max()) + 1, dtype=np.float32)
+    np.maximum.at(peaks, labels.ravel(), ink.ravel())
+    return peaks
+
+
 def segment(image) -> list[Group]:
     """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
 
@@ -172,9 +181,12 @@ def segment(image) -> list[Group]:
     mask = ink > INK_THRESHOLD
     labels, areas, slices = components(mask)
     largest = areas[1:].max()
+    # One pen writes a number: ink far fainter than the strongest is a window's edge or a smudge.
+    peaks = peaks_of(ink, labels)
     boxes = [(box[1].start, box[1].stop, box[0].start, box[0].stop, label)
              for label, box in enumerate(slices, start=1)
-             if box is not None and areas[label] >= SPECK_FRACTION * largest]
+             if box is not None and areas[label] >= SPECK_FRACTION * largest
+             and peaks[label] >= FAINT_INK * peaks[1:].max()]
     line_height = max(bottom - top for _, _, top, bottom, _ in boxes)
     groups = []
     for left, right, top, bottom, *members in group_components(boxes, line_height):

@@ -27,6 +27,8 @@ MIN_SHEET_FRACTION, MAX_SHEET_FRACTION = 0.06, 0.94
 MIN_SHEET_CONTRAST = 0.12
 # Paper is anything above this fraction of the way from the desk's shade to the lit paper's.
 SHADED_PAPER = 0.35
+# A second light region this large beside the largest means there is no single sheet.
+RIVAL_SHARE = 0.5
 # Steeper than this (change of log grey level per pixel, after a 5-pixel median) is an edge, not a shadow.
 SHARP_EDGE = 0.1
 # A sheet is a filled, nearly convex shape; a light digit (even a 0, once filled) is not
@@ -97,6 +99,9 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     if count == 0:
         return None
     areas = np.bincount(labels.ravel())[1:]
+    if np.sort(areas)[-2:][0] >= RIVAL_SHARE * areas.max() and count > 1:
+        # Several light regions alike (a counter's windows, cards side by side): no one sheet.
+        return None
     largest = labels == 1 + int(np.argmax(areas))
     # A shadow may make paper as dark as the desk; then the lit part alone is the last resort.
     # Seeded well inside the lit part, on paper itself: the closing may have reached over a pen or the sheet's edge.
