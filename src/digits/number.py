@@ -35,11 +35,11 @@ TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
 # A component whose strongest ink is under this share of the number's strongest is no writing.
-FAINT_INK = 0.6
+FAINT_INK = 0.5
 # A line of digits is set level when its ink is this many times longer than tall and
 # slants between these many degrees (beyond MAX_TILT it is more likely a column).
 LINE_ELONGATION = 2.0
-MIN_TILT, MAX_TILT = 4.0, 35.0
+MIN_TILT, MAX_TILT = 6.0, 35.0
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".

@@ -2,10 +2,10 @@
 
 The first stage of every image's path (``to_model_input``, the number reader, the API and
 the page): a photo whose frame holds more than the paper (a desk, a pen, a shadowed
-table) is cut down to the sheet, turned upright along the sheet's edges, and everything
-outside the sheet is replaced by the paper's own shade, so that the ink stage sees only
-paper and writing. Images with no such sheet (scans, crops, canvases, a page filling the
-frame, light digits on a dark panel) pass through unchanged.
+table) is cut down to the sheet (its paper in shadow included), turned upright along the
+sheet's edges, and everything outside the sheet is replaced by the paper's own shade, so
+that the ink stage sees only paper and writing. Images with no such sheet (scans, crops,
+canvases, a page filling the frame, light digits on a dark panel) pass through unchanged.
 
 Works on grey arrays, float32 in [0, 1]; scipy does the labelling and morphology.
 """
@@ -99,7 +99,7 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     if count == 0:
         return None
     areas = np.bincount(labels.ravel())[1:]
-    if np.sort(areas)[-2:][0] >= RIVAL_SHARE * areas.max() and count > 1:
+    if count > 1 and np.sort(areas)[-2] >= RIVAL_SHARE * areas.max():
         # Several light regions alike (a counter's windows, cards side by side): no one sheet.
         return None
     largest = labels == 1 + int(np.argmax(areas))
@@ -166,12 +166,11 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     Writing stays inside the sheet. A dark object that goes on past the sheet's inner edge
     (writing near the edge mostly ends on paper first) is removed whole when writing lies
     apart from it, the object is not a digit beside that writing (as dark, close, and no
-    straight bar), and it holds no wide dark area (a shadow, which writing in it may
-    join). Otherwise only the part a long straight line fits in (an
-    opening along the object's own direction) and a wide square does not (a shadow is wide,
-    a pen is not) is removed, so writing a pen touches stays. The paper under it is a closing
-    (maximum, then minimum, over a window wider than a pen), which removes dark structures
-    narrower than the window.
+    straight bar), and it holds no wide dark area (a shadow, which writing in it may join).
+    Otherwise only the part a long straight line fits in (an opening along the object's own
+    direction) and a wide square does not (a shadow is wide, a pen is not) is removed, so
+    writing a pen touches stays. The paper under it is a closing (maximum, then minimum,
+    over a window wider than a pen), which removes dark structures narrower than the window.
     """
     from scipy import ndimage
 
