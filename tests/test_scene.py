@@ -133,3 +133,29 @@ def test_a_digit_running_up_to_the_sheets_edge_beside_others_is_writing(mnist):
     pixels = np.asarray(photo).copy()
     pixels[:, 485:] = 115  # the desk starts where the third digit ends
     assert len(segment(Image.fromarray(pixels))) == 3
+
+
+def ruled_sheet_on_desk(digits: list[np.ndarray], turn: float) -> Image.Image:
+    """A ruled sheet turned on a dark desk, its printed lines running to the sheet's edges, a number written near the left edge."""
+    photo = Image.new("L", (640, 480), 60)
+    sheet = Image.new("L", (440, 330), 235)
+    draw = ImageDraw.Draw(sheet)
+    for row in range(12, 330, 24):
+        draw.line([(0, row), (440, row)], fill=180, width=2)
+    for place, digit in enumerate(digits):
+        ink = Image.fromarray(digit).resize((90, 90), Image.Resampling.BICUBIC)
+        sheet.paste(Image.new("L", ink.size, 20), (12 + place * 85, 110), ink)
+    mask = Image.new("L", sheet.size, 255)
+    photo.paste(sheet.rotate(turn, expand=True, fillcolor=0), (100, 60), mask.rotate(turn, expand=True))
+    return photo
+
+
+@pytest.mark.parametrize("turn", [0, 6])
+def test_writing_that_crosses_printed_lines_running_to_the_edge_is_kept(mnist, turn):
+    # The lines reach the sheet's edge and the digits cross them: the lines join no object,
+    # so no digit is painted out (or cut) as something reaching in from the desk.
+    from digits.number import segment
+
+    (x_train, _), _ = mnist
+    photo = ruled_sheet_on_desk([x_train[index] for index in (3, 5, 15, 1)], turn)
+    assert len(segment(photo)) == 4

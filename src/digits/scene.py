@@ -49,6 +49,10 @@ SAME_INK = 1.3
 BAR_ELONGATION = 4.0
 # Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
 EDGE_RING = 2
+# Printed lines of ruled or squared paper are at most this many pixels thick at the working size.
+PRINTED_LINE = 4
+# ... and stay at least this much darker than the paper all along.
+PRINTED_LEVEL = 0.04
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 
@@ -181,6 +185,9 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     # dark in the ring, while writing that only comes near the edge ends on paper before it.
     reach = ndimage.binary_dilation(inner, iterations=EDGE_RING)
     dark = reach & (paper - image > CROSSING_DARKNESS)
+    # Ruled or squared paper's lines run to the edge, and writing crosses them: they join no
+    # object (the ink stage takes them out), so the writing is not taken for something reaching in.
+    dark &= ~printed_lines(np.clip(paper - image, 0.0, 1.0))
     labels, count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return image
@@ -209,6 +216,28 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def printed_lines(darkness: np.ndarray) -> np.ndarray:
+    """The thin lines running along the upright sheet's rows or columns: ruled or squared paper's print.
+
+    ``darkness`` is how much darker than the paper each pixel is. A line is a band along a
+    row (or column) that stays darker than the paper by PRINTED_LEVEL for a third of the
+    sheet's shorter side (a pixel of leeway across, for a line that steps between rows:
+    thresholded alone, a faint line breaks into dashes), and no thicker than PRINTED_LINE
+    pixels at crossing darkness; a stroke crossing it is thicker across and no part of it.
+    """
+    from scipy import ndimage
+
+    length = max(9, min(darkness.shape) // 3)
+    lines = np.zeros(darkness.shape, dtype=bool)
+    for along, across in ((1, 0), (0, 1)):
+        widened = ndimage.maximum_filter1d(darkness, 3, axis=across)
+        band = ndimage.maximum_filter1d(ndimage.minimum_filter1d(widened, length, axis=along), length, axis=along)
+        thick = ndimage.maximum_filter1d(ndimage.minimum_filter1d(darkness, PRINTED_LINE + 1, axis=across),
+                                         PRINTED_LINE + 1, axis=across)
+        lines |= (band > PRINTED_LEVEL) & (thick <= CROSSING_DARKNESS)
+    return lines
 
 
 def elongation(member: np.ndarray) -> float:
