@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.ink import INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components, ink_map
+from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
+                        ink_map)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import find_sheet
@@ -59,7 +60,8 @@ class Segment:
     """One digit's place and its model input.
 
     The box is (left, top, width, height) in pixels of the image as read: of the sheet
-    when one was cut out of a photo, and of the line set level when it slanted.
+    when one was cut out of a photo, of the page set level by its printed lines, and of
+    the line set level when it slanted.
     """
 
     box: tuple[int, int, int, int]
@@ -175,7 +177,8 @@ def segment(image) -> list[Group]:
     """
     grey = find_sheet(grey_of(image))
     ink = ink_map(grey)
-    scale = grey.shape[1] / ink.shape[1]
+    # Pixels of the working size to pixels of the image as read (the ink may have been turned).
+    scale = max(1.0, max(grey.shape) / WORKING_SIZE)
     check_amount(ink > INK_THRESHOLD)
     ink = level(ink)
     mask = ink > INK_THRESHOLD
