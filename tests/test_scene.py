@@ -99,7 +99,7 @@ def test_marks_reaching_in_from_the_sheets_edge_are_not_read_as_ink(five):
 
 
 def shadowed_desk(digits: list[np.ndarray], shade: float = 0.5) -> Image.Image:
-    """A sheet on a mid-grey desk, a soft shadow over its left part darkening paper to the desk's shade, digits written across."""
+    """A sheet on a mid-grey desk, digits written across it, a soft shadow over its left part as dark as the desk."""
     random = np.random.default_rng(0)
     desk = np.clip(0.45 + random.normal(0, 0.02, (480, 640)), 0, 1)
     desk[80:400, 140:500] = 0.92
@@ -136,7 +136,7 @@ def test_a_digit_running_up_to_the_sheets_edge_beside_others_is_writing(mnist):
 
 
 def ruled_sheet_on_desk(digits: list[np.ndarray], turn: float) -> Image.Image:
-    """A ruled sheet turned on a dark desk, its printed lines running to the sheet's edges, a number written near the left edge."""
+    """A ruled sheet turned on a dark desk, its lines running to the sheet's edges, a number written by its left edge."""
     photo = Image.new("L", (640, 480), 60)
     sheet = Image.new("L", (440, 330), 235)
     draw = ImageDraw.Draw(sheet)

@@ -219,10 +219,10 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The background under the ink (uneven lighting, tinted paper) and its noise level.
 
     Crops (``is_crop``: under 64 pixels a side, or up to 256 in two clean tones) and
-    low-resolution digits get a flat background at the paper's level. Larger ones are cut into a 16×16 grid of blocks; the
-    10th percentile of each block samples the paper between the strokes, and a quadratic
-    surface is fitted to those samples by least squares, refitting without the blocks
-    well above it (covered by ink). Returns (surface, robust standard deviation of the
+    low-resolution digits get a flat background at the paper's level. Larger ones are cut
+    into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
+    between the strokes, and a quadratic surface is fitted to those samples by least
+    squares, refitting without the blocks well above it (covered by ink). Returns (surface, robust standard deviation of the
     background pixels around it).
     """
     height, width = image.shape
@@ -301,8 +301,8 @@ def ruling_angle(ink: np.ndarray) -> float | None:
     Printed lines are parallel, thin and run across the whole image: for each candidate
     turn the ink is projected across it, and the turn whose projection holds a ruling
     (``is_ruling``: thin, evenly spaced runs of rows as long as LINE_SPAN of the image's
-    width), with the most ink in such rows, wins. Images under SMALL_IMAGE pixels have none: there
-    a digit's own bars would count.
+    width), with the most ink in such rows, wins. Images under SMALL_IMAGE pixels have
+    none: there a digit's own bars would count.
     """
     if min(ink.shape) < SMALL_IMAGE:
         return None
