@@ -222,8 +222,8 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     low-resolution digits get a flat background at the paper's level. Larger ones are cut
     into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
     between the strokes, and a quadratic surface is fitted to those samples by least
-    squares, refitting without the blocks well above it (covered by ink). Returns (surface, robust standard deviation of the
-    background pixels around it).
+    squares, refitting without the blocks well above it (covered by ink). Returns
+    (surface, robust standard deviation of the background pixels around it).
     """
     height, width = image.shape
     if is_crop(image):
