@@ -179,9 +179,9 @@ def segment(image) -> list[Group]:
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    check_amount(ink > INK_THRESHOLD)
     ink = level(ink)
     mask = ink > INK_THRESHOLD
+    check_amount(mask)
     labels, areas, slices = components(mask)
     largest = areas[1:].max()
     # One pen writes a number: ink far fainter than the strongest is a window's edge or a smudge.
@@ -190,6 +190,9 @@ def segment(image) -> list[Group]:
              for label, box in enumerate(slices, start=1)
              if box is not None and areas[label] >= SPECK_FRACTION * largest
              and peaks[label] >= FAINT_INK * peaks[1:].max()]
+    if not boxes:
+        # The largest mark is faint and the strongest a speck: nothing here is writing.
+        raise NoDigitError("no ink: nothing digit-like was found")
     line_height = max(bottom - top for _, _, top, bottom, _ in boxes)
     groups = []
     for left, right, top, bottom, *members in group_components(boxes, line_height):
