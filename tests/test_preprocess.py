@@ -105,6 +105,18 @@ def test_blank_images_have_no_digit(image):
         to_model_input(image)
 
 
+def test_a_digit_too_small_for_its_photo_says_crop_closer(mnist):
+    # A clear 24-pixel digit in a 900-pixel photo covers under a thousandth of it: the reason
+    # says so and what to do, not that the image is blank.
+    (x_train, _), _ = mnist
+    page = Image.new("L", (900, 900), 240)
+    page.paste(Image.fromarray(255 - x_train[0]).resize((24, 24)), (400, 400))
+    with pytest.raises(NoDigitError, match="crop closer to the digit"):
+        to_model_input(page)
+    with pytest.raises(NoDigitError, match="nearly uniform"):
+        to_model_input(Image.new("L", (900, 900), 240))
+
+
 def test_a_speck_is_not_a_digit():
     paper = np.full((400, 400), 240, dtype=np.uint8)
     paper[200:202, 200:202] = 20

@@ -123,6 +123,9 @@ def test_blank_canvas_is_no_digit(server):
      "I can't see a digit here: the image is blank."),
     ({"digit": None, "reason": "no ink: only 3 ink pixels in a 28x28 image"},
      "I can't see a digit here: there is too little ink."),
+    ({"digit": None, "reason": "no ink: only small marks stand out (under a thousandth of the image); crop closer "
+                               "to the digit"},
+     "I can't see a digit here: what is written is too small; crop closer to it."),
     ({"number": "42", "confidence": 0.95, "low_confidence": False, "digits": [{}, {}]},
      "95% sure of its least clear digit."),
     ({"number": None, "reason": "part 2 of 3 does not look like a digit", "digits": [{}, {}, {}]},

@@ -46,6 +46,8 @@ CUT_SPAN = 0.4
 MIN_CONTRAST = 0.1
 # After normalisation, pixels above this are ink.
 INK_THRESHOLD = 0.3
+# Marks this clear that cover under a thousandth of an image are too small to read, not absent.
+SMALL_MARKS = 0.3
 # Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
 MIN_INK_FRACTION = 0.0005
 MIN_INK_PIXELS = 4
@@ -291,6 +293,10 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
     contrast = peak - floor
     if contrast < MIN_CONTRAST:
+        if float(ink.max()) - floor >= SMALL_MARKS:
+            # Clear marks, but fewer than a thousandth of the image: too small to read here.
+            raise NoDigitError("no ink: only small marks stand out (under a thousandth of the image); "
+                               "crop closer to the digit")
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
     return without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0))
 

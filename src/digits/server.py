@@ -261,6 +261,8 @@ def plain_message(result: dict) -> str:
         return "I can't see a digit here: the image is blank."
     if "ink pixels" in reason:
         return "I can't see a digit here: there is too little ink."
+    if "small marks" in reason:
+        return "I can't see a digit here: what is written is too small; crop closer to it."
     if "solid blob" in reason:
         return "I can't see a digit here: it looks like a filled shape, not a written digit."
     return "I can't see a digit here."
