@@ -181,30 +181,18 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
         return grey if light - dark >= CLEAR_LEAD else 1.0 - grey
-    if is_framed_in_third_tone(grey):
-        # The border is neither paper nor ink (a counter's body around light windows with
-        # dark digits, or around dark windows with light ones): narrow structures decide.
-        return 1.0 - grey if narrow_contrast(1.0 - grey) >= narrow_contrast(grey) else grey
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
+    if not crop and min(darker, lighter) >= FAR_TAILS:
+        # An even border with grey levels far beyond it on both sides is a frame of a third
+        # tone, neither paper nor ink (a counter's body around light windows with dark digits,
+        # or around dark windows with light ones): narrow structures decide.
+        return 1.0 - grey if narrow_contrast(1.0 - grey) >= narrow_contrast(grey) else grey
     if abs(darker - lighter) < 0.05:
         # No clear tail (tiny or no ink): a light background means dark ink.
         return 1.0 - grey if background > 0.5 else grey
     return 1.0 - grey if darker > lighter else grey
-
-
-def is_framed_in_third_tone(grey: np.ndarray) -> bool:
-    """Whether an image that is no crop has an even border with grey levels far beyond it on both sides.
-
-    Then the border is a frame of a third tone, between the paper (or window) and the ink.
-    Either polarity gives the same answer.
-    """
-    if is_crop(grey) or border_is_mixed(grey):
-        return False
-    background = float(np.median(border(grey)))
-    dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
-    return min(background - dark_tail, light_tail - background) >= FAR_TAILS
 
 
 def robust_spread(values: np.ndarray) -> float:
