@@ -181,13 +181,14 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     short_side = min(image.shape)
     window = max(9, short_side // 6)
     paper = ndimage.minimum_filter(ndimage.maximum_filter(image, size=window), size=window)
+    darkness = paper - image
     # The sheet and a thin ring past its inner edge: an object lying across the edge stays
     # dark in the ring, while writing that only comes near the edge ends on paper before it.
     reach = ndimage.binary_dilation(inner, iterations=EDGE_RING)
-    dark = reach & (paper - image > CROSSING_DARKNESS)
+    dark = reach & (darkness > CROSSING_DARKNESS)
     # Ruled or squared paper's lines run to the edge, and writing crosses them: they join no
     # object (the ink stage takes them out), so the writing is not taken for something reaching in.
-    dark &= ~printed_lines(np.clip(paper - image, 0.0, 1.0))
+    dark &= ~printed_lines(np.clip(darkness, 0.0, 1.0))
     labels, count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
     if count == 0:
         return image
@@ -206,7 +207,6 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         # to the writing and is as dark as it may be writing, and only its straight parts can go.
         distance = ndimage.distance_transform_edt(~writing)
         near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * (rows[-1] - rows[0] + 1)
-        darkness = paper - image
         level = np.asarray(ndimage.median(darkness, labels, crossing)) / float(np.median(darkness[writing]))
         bar = np.array([elongation(labels == label) > BAR_ELONGATION for label in crossing])
         like_writing = near & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
