@@ -162,19 +162,14 @@ def level(ink: np.ndarray) -> np.ndarray:
     return np.asarray(turned, dtype=np.float32)
 
 
-def peaks_of(ink: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The highest ink of each labelled component, indexed by label (0: the background)."""
-    peaks = np.zeros(int(labels.max()) + 1, dtype=np.float32)
-    np.maximum.at(peaks, labels.ravel(), ink.ravel())
-    return peaks
-
-
 def segment(image) -> list[Group]:
     """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
 
     Raises:
         NoDigitError: the image holds no ink.
     """
+    from scipy import ndimage
+
     grey = find_sheet(grey_of(image))
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
@@ -185,7 +180,7 @@ def segment(image) -> list[Group]:
     labels, areas, slices = components(mask)
     largest = areas[1:].max()
     # One pen writes a number: ink far fainter than the strongest is a window's edge or a smudge.
-    peaks = peaks_of(ink, labels)
+    peaks = np.concatenate([[0.0], ndimage.maximum(ink, labels, np.arange(1, len(areas)))])
     boxes = [(box[1].start, box[1].stop, box[0].start, box[0].stop, label)
              for label, box in enumerate(slices, start=1)
              if box is not None and areas[label] >= SPECK_FRACTION * largest
