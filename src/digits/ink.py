@@ -8,6 +8,8 @@ thin or very thick strokes), so that small inputs answer quickly.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PIL import Image
 
@@ -363,6 +365,18 @@ def without_ruling(ink: np.ndarray) -> np.ndarray:
         zone = ndimage.maximum_filter(band, size=widen) > RULING_INK / 2
         ink = np.where(zone, ndimage.grey_opening(ink, size=across), ink)
     return ink
+
+
+def principal_axis(rows: np.ndarray, columns: np.ndarray) -> tuple[float, float]:
+    """(How many times longer than wide, angle of the long axis in radians) of a set of pixels.
+
+    From the two principal variances of their spread (image rows run down); fewer than
+    three pixels are (1.0, 0.0).
+    """
+    if len(rows) < 3:
+        return 1.0, 0.0
+    values, vectors = np.linalg.eigh(np.cov(np.stack([columns, rows]).astype(np.float64)))
+    return math.sqrt(max(values[1], 0.0) / max(values[0], 1e-6)), math.atan2(vectors[1, 1], vectors[0, 1])
 
 
 def check_amount(mask: np.ndarray) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        ink_map)
+                        ink_map, principal_axis)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import find_sheet
@@ -148,14 +148,10 @@ def level(ink: np.ndarray) -> np.ndarray:
     are left alone, and so is ink not clearly longer than it is tall (one digit, whose own
     slant is its style).
     """
-    rows, columns = np.nonzero(ink > INK_THRESHOLD)
-    if len(rows) < 3:
+    stretch, angle = principal_axis(*np.nonzero(ink > INK_THRESHOLD))
+    if stretch < LINE_ELONGATION:
         return ink
-    values, vectors = np.linalg.eigh(np.cov(np.stack([columns, rows]).astype(np.float64)))
-    if values[1] < LINE_ELONGATION ** 2 * max(values[0], 1e-6):
-        return ink
-    tilt = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1]))
-    tilt = (tilt + 90.0) % 180.0 - 90.0
+    tilt = (math.degrees(angle) + 90.0) % 180.0 - 90.0
     if not MIN_TILT <= abs(tilt) <= MAX_TILT:
         return ink
     turned = Image.fromarray(ink, mode="F").rotate(tilt, resample=Image.Resampling.BILINEAR, expand=True)

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from digits.ink import WORKING_SIZE, is_crop, shrink, split_level
+from digits.ink import WORKING_SIZE, is_crop, principal_axis, shrink, split_level
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -208,7 +208,7 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         distance = ndimage.distance_transform_edt(~writing)
         near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * (rows[-1] - rows[0] + 1)
         level = np.asarray(ndimage.median(darkness, labels, crossing)) / float(np.median(darkness[writing]))
-        bar = np.array([elongation(labels == label) > BAR_ELONGATION for label in crossing])
+        bar = np.array([principal_axis(*np.nonzero(labels == label))[0] > BAR_ELONGATION for label in crossing])
         like_writing = near & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
         shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
         whole = crossing[~like_writing & ~shadowy]
@@ -240,15 +240,6 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
     return lines
 
 
-def elongation(member: np.ndarray) -> float:
-    """How many times longer than wide a shape is (the square root of its spread's two principal variances)."""
-    rows, columns = np.nonzero(member)
-    if len(rows) < 3:
-        return 1.0
-    values = np.linalg.eigvalsh(np.cov(np.stack([columns, rows]).astype(np.float64)))
-    return float(math.sqrt(values[1] / max(values[0], 1e-6)))
-
-
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray) -> np.ndarray:
     """Of the objects ``crossing`` (labels) the sheet's edge, the parts that are long and straight and not ``wide``."""
     from scipy import ndimage
@@ -261,9 +252,7 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         rows, columns = np.nonzero(member & near_rim)
         if len(rows) < 10:
             continue
-        spread = np.cov(np.stack([columns, rows]).astype(np.float64))
-        values, vectors = np.linalg.eigh(spread)
-        angle = math.atan2(vectors[1, 1], vectors[0, 1])
+        _, angle = principal_axis(rows, columns)
         along = ndimage.binary_opening(member, structure=line_footprint(max(9, short_side // 4), angle))
         covered |= along & ~wide
     return covered
