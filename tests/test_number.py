@@ -147,3 +147,13 @@ def test_a_counter_strip_is_read_in_either_shading(mnist, light_windows):
     indices = [int(np.flatnonzero(y_test == digit)[5]) for digit in wanted]
     strip = counter_strip([x_test[index] for index in indices], light_windows)
     assert recognise_numbers([strip])[0].number == "04127"
+
+
+def test_a_stroke_broken_in_two_stacked_pieces_is_a_digit_of_its_own():
+    # A 1 cut in two by a printed line, beside an 8: its pieces, each shorter than a digit,
+    # are stacked parts of one digit, not fragments of the 8. Pieces far apart above one
+    # another (marks at a sheet's corner) are not stacked into a digit.
+    eight, top, bottom = (0, 40, 0, 80, 1), (55, 65, 0, 38, 2), (56, 64, 44, 80, 3)
+    assert [group[4:] for group in group_components([eight, top, bottom], line_height=80)] == [[1], [2, 3]]
+    corner = [(100, 110, 0, 20, 4), (100, 110, 150, 170, 5)]
+    assert [group[4:] for group in group_components([eight, *corner], line_height=80)] == [[1]]

@@ -159,3 +159,28 @@ def test_writing_that_crosses_printed_lines_running_to_the_edge_is_kept(mnist, t
     (x_train, _), _ = mnist
     photo = ruled_sheet_on_desk([x_train[index] for index in (3, 5, 15, 1)], turn)
     assert len(segment(photo)) == 4
+
+
+def test_a_one_running_up_to_the_sheets_edge_beside_others_is_writing(mnist):
+    # A 1 is a straight bar, as a pen's end is; but it is no longer than the writing is
+    # tall and it stays on the writing's line, so it is kept as writing.
+    from digits.number import segment
+
+    (x_train, y_train), _ = mnist
+    assert y_train[3] == 1
+    photo = shadowed_desk([x_train[index] for index in (13, 2, 3)], shade=1.0)
+    pixels = np.asarray(photo).copy()
+    ink_columns = np.flatnonzero((pixels[180:290, 390:500] < 100).any(axis=0)) + 390
+    pixels[:, ink_columns[-1] - 2:] = 115  # the desk starts where the 1 ends
+    assert len(segment(Image.fromarray(pixels))) == 3
+
+
+def test_a_cable_reaching_in_from_below_the_writing_is_not_read_as_a_digit(mnist):
+    # A curved cable across the sheet's bottom edge, as dark as the writing and coming up
+    # close beside the number, but reaching far below its line: it is painted out, not read.
+    from digits.number import segment
+
+    (x_train, _), _ = mnist
+    photo = shadowed_desk([x_train[index] for index in (13, 2)], shade=1.0)
+    ImageDraw.Draw(photo).arc([(110, 300), (200, 500)], 180, 360, fill=60, width=10)
+    assert len(segment(photo)) == 2

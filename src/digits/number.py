@@ -31,6 +31,8 @@ MERGE_OVERLAP = 0.5
 FRAGMENT_HEIGHT = 0.55
 FRAGMENT_DISTANCE = 0.3
 LONE_HEIGHT = 0.4
+# Parts stacked into one digit are together at most this many times the line's tallest component.
+STACK_HEIGHT = 1.25
 # A group wider than this many times its height holds touching digits.
 TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
@@ -81,33 +83,36 @@ class Group:
 def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: int) -> list[list[int]]:
     """Group component boxes (left, right, top, bottom, label) into digits, left to right.
 
-    Tall components (at least FRAGMENT_HEIGHT of the line's height) start digits, and a
-    tall one that shares most of its columns with the previous digit joins it (a stacked
-    stroke). Short ones are fragments of a broken stroke and join the nearest digit when it
-    is close; a short one far from any digit stands alone if it is tall enough, else it
-    is dropped. Returns groups as [left, right, top, bottom, label, label, ...].
+    Components that share most of their columns and lie close above one another, no
+    taller together than a digit of the line, are parts of one digit (a stroke broken by a
+    printed line, a 5's bar). Stacks at least FRAGMENT_HEIGHT of the line's
+    height tall start digits. Shorter ones are fragments of a broken stroke and join the
+    nearest digit when it is close; a short one far from any digit stands alone if it is
+    tall enough, else it is dropped. Returns groups as [left, right, top, bottom, label, label, ...].
     """
-    tall = [box for box in boxes if box[3] - box[2] >= FRAGMENT_HEIGHT * line_height]
-    short = [box for box in boxes if box[3] - box[2] < FRAGMENT_HEIGHT * line_height]
-    groups: list[list[int]] = []
-    for left, right, top, bottom, label in sorted(tall):
-        if groups:
-            last = groups[-1]
-            overlap = min(right, last[1]) - max(left, last[0])
-            if overlap > MERGE_OVERLAP * min(right - left, last[1] - last[0]):
-                last[:4] = [min(left, last[0]), max(right, last[1]), min(top, last[2]), max(bottom, last[3])]
-                last.append(label)
-                continue
-        groups.append([left, right, top, bottom, label])
-    for left, right, top, bottom, label in short:
+    stacks: list[list[int]] = []
+    for left, right, top, bottom, label in sorted(boxes):
+        below = [stack for stack in stacks if min(right, stack[1]) - max(left, stack[0])
+                 > MERGE_OVERLAP * min(right - left, stack[1] - stack[0])
+                 and max(top - stack[3], stack[2] - bottom) <= FRAGMENT_DISTANCE * line_height
+                 and max(bottom, stack[3]) - min(top, stack[2]) <= STACK_HEIGHT * line_height]
+        if below:
+            stack = below[-1]
+            stack[:4] = [min(left, stack[0]), max(right, stack[1]), min(top, stack[2]), max(bottom, stack[3])]
+            stack.append(label)
+        else:
+            stacks.append([left, right, top, bottom, label])
+    groups = [stack for stack in stacks if stack[3] - stack[2] >= FRAGMENT_HEIGHT * line_height]
+    for left, right, top, bottom, *labels in (stack for stack in stacks
+                                              if stack[3] - stack[2] < FRAGMENT_HEIGHT * line_height):
         distances = [max(group[0] - right, left - group[1], 0) for group in groups]
         nearest = int(np.argmin(distances)) if groups else -1
         if groups and distances[nearest] <= FRAGMENT_DISTANCE * line_height:
             group = groups[nearest]
             group[:4] = [min(left, group[0]), max(right, group[1]), min(top, group[2]), max(bottom, group[3])]
-            group.append(label)
+            group.extend(labels)
         elif bottom - top >= LONE_HEIGHT * line_height:
-            groups.append([left, right, top, bottom, label])
+            groups.append([left, right, top, bottom, *labels])
     return sorted(groups)
 
 

@@ -42,11 +42,14 @@ CROSSING_DARKNESS = 0.15
 # Dark pieces apart from the sheet's edge this large (pixels at the working size) are writing.
 MIN_WRITING_PIXELS = 20
 # Objects from the edge closer to the writing than this share of its height may be writing themselves.
-NEAR_WRITING = 0.5
+NEAR_WRITING = 0.8
 # Ink as dark as the writing's within this factor may be the same pen's.
 SAME_INK = 1.3
-# A straight bar (a pen's end) is this many times longer than it is wide; a digit touching the edge is not.
+# A straight bar (a pen's end) is this many times longer than it is wide, and longer than this many
+# times the writing's height; a digit touching the edge is not (a 1, or a 7 cut by the edge, is as
+# long as the writing is tall).
 BAR_ELONGATION = 4.0
+PEN_LENGTH = 1.5
 # Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
 EDGE_RING = 2
 # Printed lines of ruled or squared paper are at most this many pixels thick at the working size.
@@ -169,8 +172,8 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
 
     Writing stays inside the sheet. A dark object that goes on past the sheet's inner edge
     (writing near the edge mostly ends on paper first) is removed whole when writing lies
-    apart from it, the object is not a digit beside that writing (as dark, close, and no
-    straight bar), and it holds no wide dark area (a shadow, which writing in it may join).
+    apart from it, the object is not a digit beside that writing (as dark, close, on its
+    line, and no straight bar longer than the writing is tall), and it holds no wide dark area (a shadow, which writing in it may join).
     Otherwise only the part a long straight line fits in (an opening along the object's own
     direction) and a wide square does not (a shadow is wide, a pen is not) is removed, so
     writing a pen touches stays. The paper under it is a closing (maximum, then minimum,
@@ -203,19 +206,30 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     writing = np.isin(labels, apart[areas[apart] >= MIN_WRITING_PIXELS])
     if writing.any():
         rows = np.flatnonzero(writing.any(axis=1))
+        height = rows[-1] - rows[0] + 1
         # A digit of a number may run up to the edge beside the others: what comes this close
         # to the writing and is as dark as it may be writing, and only its straight parts can go.
         distance = ndimage.distance_transform_edt(~writing)
-        near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * (rows[-1] - rows[0] + 1)
+        near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * height
         level = np.asarray(ndimage.median(darkness, labels, crossing)) / float(np.median(darkness[writing]))
-        bar = np.array([principal_axis(*np.nonzero(labels == label))[0] > BAR_ELONGATION for label in crossing])
-        like_writing = near & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
+        # On the writing's line: it reaches no further above or below the writing than it may lie beside it.
+        row_of = np.broadcast_to(np.arange(image.shape[0])[:, None], image.shape)
+        in_line = ((np.asarray(ndimage.minimum(row_of, labels, crossing)) >= rows[0] - NEAR_WRITING * height)
+                   & (np.asarray(ndimage.maximum(row_of, labels, crossing)) <= rows[-1] + NEAR_WRITING * height))
+        bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
+        like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
         shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
         whole = crossing[~like_writing & ~shadowy]
     covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide)
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def is_bar(rows: np.ndarray, columns: np.ndarray, length: float) -> bool:
+    """Whether pixels form a straight bar longer than ``length``: more than BAR_ELONGATION times longer than wide."""
+    elongation, angle = principal_axis(rows, columns)
+    return elongation > BAR_ELONGATION and np.ptp(columns * math.cos(angle) + rows * math.sin(angle)) > length
 
 
 def printed_lines(darkness: np.ndarray) -> np.ndarray:
