@@ -157,3 +157,13 @@ def test_a_stroke_broken_in_two_stacked_pieces_is_a_digit_of_its_own():
     assert [group[4:] for group in group_components([eight, top, bottom], line_height=80)] == [[1], [2, 3]]
     corner = [(100, 110, 0, 20, 4), (100, 110, 150, 170, 5)]
     assert [group[4:] for group in group_components([eight, *corner], line_height=80)] == [[1]]
+
+
+def test_a_pen_lying_across_the_number_is_not_read_as_ink(mnist):
+    # A straight bar far longer than the digits are tall, across three of them: taken out,
+    # the digits it crosses are read (less what it covered), and no extra digit appears.
+    _, (x_test, y_test) = mnist
+    wanted = [3, 5, 8, 2]
+    image = paper_number([x_test[int(np.flatnonzero(y_test == digit)[1])] for digit in wanted], gap=14)
+    ImageDraw.Draw(image).line([(40, 92), (230, 4)], fill=(40, 40, 40), width=6)
+    assert recognise_numbers([image])[0].number == "3582"

@@ -184,3 +184,15 @@ def test_a_cable_reaching_in_from_below_the_writing_is_not_read_as_a_digit(mnist
     photo = shadowed_desk([x_train[index] for index in (13, 2)], shade=1.0)
     ImageDraw.Draw(photo).arc([(110, 300), (200, 500)], 180, 360, fill=60, width=10)
     assert len(segment(photo)) == 2
+
+
+def test_a_pen_reaching_in_onto_a_digit_takes_only_the_pen_away(mnist):
+    # A pen lies from the desk across the sheet's top edge onto the middle digit: the pen
+    # and the digit are one dark object reaching in, but the pen's long straight part goes
+    # and the digit stays.
+    from digits.number import segment
+
+    (x_train, _), _ = mnist
+    photo = shadowed_desk([x_train[index] for index in (13, 2, 3)], shade=1.0)
+    ImageDraw.Draw(photo).line([(345, 10), (300, 240)], fill=50, width=9)
+    assert len(segment(photo)) == 3

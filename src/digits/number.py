@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        ink_map, principal_axis)
+                        ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import find_sheet
@@ -44,6 +44,12 @@ FAINT_INK = 0.5
 LINE_ELONGATION = 2.0
 MIN_TILT, MAX_TILT = 6.0, 35.0
 
+
+# A pen or ruler lying across the writing is straight for more than this many times the
+# writing's size (the median of its marks' longer sides); no digit's stroke is. Directions are
+# measured every PEN_ANGLE_STEP degrees (a pen is wide enough to hold a line half a step off).
+PEN_LENGTH = 1.5
+PEN_ANGLE_STEP = 3
 
 # Column of ``Recogniser.scores`` that says "not a digit".
 NOT_A_DIGIT = 10
@@ -163,6 +169,38 @@ def level(ink: np.ndarray) -> np.ndarray:
     return np.asarray(turned, dtype=np.float32)
 
 
+def without_pens(ink: np.ndarray) -> np.ndarray:
+    """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it).
+
+    The direction looked at is the one along which most ink pixels lie on one line; where
+    that many reach the bar's length, what a line that long fits in is a bar, and is taken
+    out with its rim. Where the pen crosses a digit, the digit loses what the pen covers.
+    """
+    from scipy import ndimage
+
+    mask = ink > INK_THRESHOLD
+    labels, areas, slices = components(mask)
+    if len(areas) < 2:
+        return ink
+    sizes = [max(box[0].stop - box[0].start, box[1].stop - box[1].start) for label, box in enumerate(slices, start=1)
+             if box is not None and areas[label] >= SPECK_FRACTION * areas[1:].max()]
+    length = round(PEN_LENGTH * float(np.median(sizes)))
+    rows, columns = np.nonzero(mask)
+    if length < 9 or rows.size < length:
+        return ink
+    angles = np.radians(np.arange(0, 180, PEN_ANGLE_STEP))
+    # Pixels on one line along an angle share their offset across it.
+    on_one_line = [np.bincount(offsets - offsets.min()).max() for offsets in
+                   (np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int) for angle in angles)]
+    best = int(np.argmax(on_one_line))
+    if on_one_line[best] < length:
+        return ink
+    bars = straight_runs(mask, length, float(angles[best]))
+    if not bars.any():
+        return ink
+    return np.where(ndimage.binary_dilation(bars, iterations=2), 0.0, ink)
+
+
 def segment(image) -> list[Group]:
     """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
 
@@ -175,7 +213,7 @@ def segment(image) -> list[Group]:
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    ink = level(ink)
+    ink = level(without_pens(ink))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
     labels, areas, slices = components(mask)

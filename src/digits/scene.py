@@ -17,7 +17,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from digits.ink import WORKING_SIZE, is_crop, principal_axis, shrink, split_level
+from digits.ink import WORKING_SIZE, is_crop, principal_axis, shrink, split_level, straight_runs
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -50,6 +50,8 @@ SAME_INK = 1.3
 # long as the writing is tall).
 BAR_ELONGATION = 4.0
 PEN_LENGTH = 1.5
+# A pen across the edge that touches a digit leaves at least this share of a digit's ink on the line.
+PEN_DIGIT_SHARE = 0.3
 # Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
 EDGE_RING = 2
 # Printed lines of ruled or squared paper are at most this many pixels thick at the working size.
@@ -157,16 +159,6 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     return sheet
 
 
-def line_footprint(length: int, angle: float) -> np.ndarray:
-    """A one-pixel line ``length`` long at ``angle`` radians, as a boolean footprint."""
-    steps = np.linspace(-0.5, 0.5, 2 * length)
-    columns = np.round(steps * length * math.cos(angle)).astype(int)
-    rows = np.round(steps * length * math.sin(angle)).astype(int)
-    footprint = np.zeros((np.ptp(rows) + 1, np.ptp(columns) + 1), dtype=bool)
-    footprint[rows - rows.min(), columns - columns.min()] = True
-    return footprint
-
-
 def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """Paint over dark things that reach the sheet's edge from outside it (a pen, a cable, the desk's clutter).
 
@@ -219,8 +211,21 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
         shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
-        whole = crossing[~like_writing & ~shadowy]
-    covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide)
+        # A pen lying across the edge onto a digit: one object, off the line, with a straight
+        # part longer than the writing is tall and, without it, as much ink on the writing's
+        # line as a third of a digit has; the pen's straight part goes, the digit stays.
+        candidates = crossing[near & ~like_writing & ~shadowy]
+        straight = straight_parts(labels, candidates, inner, wide, round(PEN_LENGTH * height))
+        on_line = np.zeros(image.shape, dtype=bool)
+        on_line[rows[0]:rows[-1] + 1] = True
+        # (What stays within an eighth of the writing's height of the straight part is the pen's own rim.)
+        rim = ndimage.binary_dilation(straight, iterations=max(2, round(height / 8)))
+        left = np.bincount(labels[on_line & ~rim], minlength=count + 1)
+        digit = np.median(areas[np.unique(labels[writing])])
+        pens = candidates[np.isin(candidates, labels[straight]) & (left[candidates] >= PEN_DIGIT_SHARE * digit)]
+        whole = crossing[~like_writing & ~shadowy & ~np.isin(crossing, pens)]
+    covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide,
+                                                      max(9, short_side // 4))
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
@@ -254,8 +259,9 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
     return lines
 
 
-def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray) -> np.ndarray:
-    """Of the objects ``crossing`` (labels) the sheet's edge, the parts that are long and straight and not ``wide``."""
+def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray,
+                   length: int) -> np.ndarray:
+    """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels and not ``wide``."""
     from scipy import ndimage
 
     short_side = min(labels.shape)
@@ -267,7 +273,7 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         if len(rows) < 10:
             continue
         _, angle = principal_axis(rows, columns)
-        along = ndimage.binary_opening(member, structure=line_footprint(max(9, short_side // 4), angle))
+        along = straight_runs(member, length, angle)
         covered |= along & ~wide
     return covered
 
