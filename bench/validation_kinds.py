@@ -7,7 +7,9 @@ validation rows (``digits.pen_digits.validation_rows``: training writers' digits
 run trains on; ``writers.render_pen`` draws them), on a third as many numbers of 2-5 of
 those MNIST digits photographed on such desks (read entirely right), and the share of the
 drawn validation set's non-digits (``digits.synthetic``, seed 1, never trained on) that it
-declines at the shipped "not a digit" threshold. Declined digits count as wrong.
+declines at the shipped "not a digit" threshold, and the share of kinds no drawn set holds
+(``untaught_non_digits``: kana and astrological signs) that it declines. Declined digits
+count as wrong.
 
 Run: .venv/bin/python bench/validation_kinds.py --model default runs/compact-robust-v3.keras
 """
@@ -26,6 +28,10 @@ from digits.synthetic import NOT_A_DIGIT, training_set
 from digits.training import SYNTHETIC_SEED
 
 SEED = 31
+# Non-digit kinds the drawn set never draws: the kana of Hershey's japanese font and the
+# signs of its astrology font (its punctuation keys; its letters and digits are Latin ones).
+UNTAUGHT_GLYPHS = {"japanese": "".join(chr(code) for code in range(33, 127) if not chr(code).isdigit()),
+                   "astrology": "!\"#$%&'*+,-./:;<=>?@[\\]^_`{|}~"}
 
 
 def desk_number(digits: list[np.ndarray], random: np.random.Generator):
@@ -40,6 +46,24 @@ def desk(digit: np.ndarray, random: np.random.Generator):
 
 GENERATORS = {"photo": real_world.photo, "canvas": real_world.canvas, "low resolution": real_world.low_resolution,
               "tight crop": scenes.tight_crop, "desk": desk}
+
+
+def untaught_non_digits(count: int, random: np.random.Generator) -> np.ndarray:
+    """``count`` model inputs (N, 28, 28) of glyphs from ``UNTAUGHT_GLYPHS``, drawn as the drawn set draws."""
+    from digits.preprocess import to_model_input
+    from digits.synthetic import glyph_strokes, render
+
+    images = []
+    while len(images) < count:
+        font = str(random.choice(list(UNTAUGHT_GLYPHS)))
+        strokes = [stroke for stroke in glyph_strokes(font, str(random.choice(list(UNTAUGHT_GLYPHS[font]))))
+                   if len(stroke) >= 2]
+        if strokes:
+            try:
+                images.append(to_model_input(render(strokes, random)))
+            except ValueError:
+                continue
+    return np.array(images)
 
 
 def answers(recogniser, inputs: np.ndarray) -> np.ndarray:
@@ -72,8 +96,10 @@ def main() -> None:
     number_truths = ["".join(str(y_validation[index]) for index in number) for number in numbers]
     drawn, labels = training_set(6000, SYNTHETIC_SEED + 1, x_fit, y_fit)
     non_digits = drawn[labels == NOT_A_DIGIT] / 255.0
-    print("| model | MNIST validation | " + " | ".join(kinds) + " | desk numbers | non-digits declined |")
-    print("|---" * (len(kinds) + 4) + "|")
+    untaught = untaught_non_digits(arguments.count * 2, np.random.default_rng([SEED, len(kinds) + 1]))
+    print("| model | MNIST validation | " + " | ".join(kinds) + " | desk numbers | non-digits declined "
+          "| untaught non-digit kinds declined |")
+    print("|---" * (len(kinds) + 5) + "|")
     for model in arguments.model:
         recogniser = load_recogniser(model)
         cells = [f"{100 * np.mean(answers(recogniser, x_validation / 255.0) == y_validation):.2f} %"]
@@ -83,6 +109,7 @@ def main() -> None:
         readings = recognise_numbers(number_images, recogniser)
         cells.append(f"{100 * np.mean([reading.number == truth for reading, truth in zip(readings, number_truths)]):.1f} %")
         cells.append(f"{100 * np.mean(answers(recogniser, non_digits) == -1):.1f} %")
+        cells.append(f"{100 * np.mean(answers(recogniser, untaught) == -1):.1f} %")
         print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
 
 
