@@ -22,7 +22,7 @@ from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitErro
                         ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
-from digits.scene import find_sheet
+from digits.scene import PEN_LENGTH, find_sheet
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
@@ -45,10 +45,9 @@ LINE_ELONGATION = 2.0
 MIN_TILT, MAX_TILT = 6.0, 35.0
 
 
-# A pen or ruler lying across the writing is straight for more than this many times the
+# A pen or ruler lying across the writing is straight for more than PEN_LENGTH times the
 # writing's size (the median of its marks' longer sides); no digit's stroke is. Directions are
 # measured every PEN_ANGLE_STEP degrees (a pen is wide enough to hold a line half a step off).
-PEN_LENGTH = 1.5
 PEN_ANGLE_STEP = 3
 
 # Column of ``Recogniser.scores`` that says "not a digit".

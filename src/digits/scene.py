@@ -45,9 +45,9 @@ MIN_WRITING_PIXELS = 20
 NEAR_WRITING = 0.8
 # Ink as dark as the writing's within this factor may be the same pen's.
 SAME_INK = 1.3
-# A straight bar (a pen's end) is this many times longer than it is wide, and longer than this many
-# times the writing's height; a digit touching the edge is not (a 1, or a 7 cut by the edge, is as
-# long as the writing is tall).
+# A straight bar (a pen's end) is this many times longer than it is wide, and longer than
+# PEN_LENGTH times the writing's height; a digit touching the edge is not (a 1, or a 7 cut by
+# the edge, is as long as the writing is tall). The number reader takes pens out by PEN_LENGTH too.
 BAR_ELONGATION = 4.0
 PEN_LENGTH = 1.5
 # A pen across the edge that touches a digit leaves at least this share of a digit's ink on the line.
@@ -165,10 +165,11 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     Writing stays inside the sheet. A dark object that goes on past the sheet's inner edge
     (writing near the edge mostly ends on paper first) is removed whole when writing lies
     apart from it, the object is not a digit beside that writing (as dark, close, on its
-    line, and no straight bar longer than the writing is tall), and it holds no wide dark area (a shadow, which writing in it may join).
-    Otherwise only the part a long straight line fits in (an opening along the object's own
-    direction) and a wide square does not (a shadow is wide, a pen is not) is removed, so
-    writing a pen touches stays. The paper under it is a closing (maximum, then minimum,
+    line, and no straight bar longer than the writing is tall), it is not a pen lying onto a
+    digit (``pens_onto_digits``), and it holds no wide dark area (a shadow, which writing in
+    it may join). Otherwise only the part a long straight line fits in (an opening along the
+    object's own direction) and a wide square does not (a shadow is wide, a pen is not) is
+    removed, so writing a pen touches stays. The paper under it is a closing (maximum, then minimum,
     over a window wider than a pen), which removes dark structures narrower than the window.
     """
     from scipy import ndimage
@@ -211,24 +212,35 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
         shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
-        # A pen lying across the edge onto a digit: one object, off the line, with a straight
-        # part longer than the writing is tall and, without it, as much ink on the writing's
-        # line as a third of a digit has; the pen's straight part goes, the digit stays.
-        candidates = crossing[near & ~like_writing & ~shadowy]
-        straight = straight_parts(labels, candidates, inner, wide, round(PEN_LENGTH * height))
-        on_line = np.zeros(image.shape, dtype=bool)
-        on_line[rows[0]:rows[-1] + 1] = True
-        # (What stays within an eighth of the writing's height of the straight part is the pen's own rim.)
-        rim = ndimage.binary_dilation(straight, iterations=max(2, round(height / 8)))
-        left = np.bincount(labels[on_line & ~rim], minlength=count + 1)
-        digit = np.median(areas[np.unique(labels[writing])])
-        pens = candidates[np.isin(candidates, labels[straight]) & (left[candidates] >= PEN_DIGIT_SHARE * digit)]
+        pens = pens_onto_digits(labels, crossing[near & ~like_writing & ~shadowy], inner, wide, writing)
         whole = crossing[~like_writing & ~shadowy & ~np.isin(crossing, pens)]
     covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide,
                                                       max(9, short_side // 4))
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def pens_onto_digits(labels: np.ndarray, candidates: np.ndarray, inner: np.ndarray, wide: np.ndarray,
+                     writing: np.ndarray) -> np.ndarray:
+    """Of the objects ``candidates`` (labels) reaching in, those that are a pen lying onto a digit.
+
+    Pen and digit make one object: it has a straight part longer than PEN_LENGTH times the
+    ``writing``'s height, and without that part and its rim (an eighth of that height) at
+    least PEN_DIGIT_SHARE of a digit's ink is left on the writing's line. Only the pen's
+    straight part is then to go.
+    """
+    from scipy import ndimage
+
+    rows = np.flatnonzero(writing.any(axis=1))
+    height = rows[-1] - rows[0] + 1
+    straight = straight_parts(labels, candidates, inner, wide, round(PEN_LENGTH * height))
+    on_line = np.zeros(labels.shape, dtype=bool)
+    on_line[rows[0]:rows[-1] + 1] = True
+    rim = ndimage.binary_dilation(straight, iterations=max(2, round(height / 8)))
+    left = np.bincount(labels[on_line & ~rim], minlength=labels.max() + 1)
+    digit = np.median(np.bincount(labels[writing])[np.unique(labels[writing])])
+    return candidates[np.isin(candidates, labels[straight]) & (left[candidates] >= PEN_DIGIT_SHARE * digit)]
 
 
 def is_bar(rows: np.ndarray, columns: np.ndarray, length: float) -> bool:
@@ -261,7 +273,7 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
 
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray,
                    length: int) -> np.ndarray:
-    """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels and not ``wide``."""
+    """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels, not ``wide``."""
     from scipy import ndimage
 
     short_side = min(labels.shape)
