@@ -49,6 +49,11 @@ MIN_TILT, MAX_TILT = 6.0, 35.0
 # writing's size (the median of its marks' longer sides); no digit's stroke is. Directions are
 # measured every PEN_ANGLE_STEP degrees (a pen is wide enough to hold a line half a step off).
 PEN_ANGLE_STEP = 3
+# At most this many pens, at least PEN_APART degrees apart; a pen reaches further above or below
+# the rest of the ink than PEN_OFF_LINE times that ink's height.
+PENS = 2
+PEN_APART = 15
+PEN_OFF_LINE = 0.25
 
 # Column of ``Recogniser.scores`` that says "not a digit".
 NOT_A_DIGIT = 10
@@ -171,9 +176,10 @@ def level(ink: np.ndarray) -> np.ndarray:
 def without_pens(ink: np.ndarray) -> np.ndarray:
     """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it).
 
-    The direction looked at is the one along which most ink pixels lie on one line; where
-    that many reach the bar's length, what a line that long fits in is a bar, and is taken
-    out with its rim. Where the pen crosses a digit, the digit loses what the pen covers.
+    The directions looked at are those along which most ink pixels lie on one line; where
+    that many reach the bar's length, what a line that long fits in is a bar, and a bar that
+    reaches off the line of the other ink is taken out with its sides (half its width). Where
+    the pen crosses a digit, the digit loses what the pen covers.
     """
     from scipy import ndimage
 
@@ -187,17 +193,38 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     rows, columns = np.nonzero(mask)
     if length < 9 or rows.size < length:
         return ink
-    angles = np.radians(np.arange(0, 180, PEN_ANGLE_STEP))
-    # Pixels on one line along an angle share their offset across it.
-    on_one_line = [np.bincount(offsets - offsets.min()).max() for offsets in
-                   (np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int) for angle in angles)]
-    best = int(np.argmax(on_one_line))
-    if on_one_line[best] < length:
-        return ink
-    bars = straight_runs(mask, length, float(angles[best]))
-    if not bars.any():
-        return ink
-    return np.where(ndimage.binary_dilation(bars, iterations=2), 0.0, ink)
+    def on_one_line(angle: float) -> int:
+        # Pixels on one line along ``angle`` share their offset across it.
+        offsets = np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int)
+        return int(np.bincount(offsets - offsets.min()).max())
+
+    angles = np.arange(0, 180, PEN_ANGLE_STEP)
+    counts = np.array([on_one_line(math.radians(angle)) for angle in angles])
+    for _ in range(PENS):
+        best = int(np.argmax(counts))
+        if counts[best] < length:
+            break
+        # The next pen lies at least PEN_APART degrees away from this one.
+        apart = np.abs((np.arange(len(angles)) - best + len(angles) // 2) % len(angles) - len(angles) // 2)
+        counts[apart * PEN_ANGLE_STEP < PEN_APART] = 0
+        # To the degree: a line off by more leaves the pen's ends at its sides.
+        angle = max((math.radians(angles[best] + turn) for turn in range(1 - PEN_ANGLE_STEP, PEN_ANGLE_STEP)),
+                    key=on_one_line)
+        bar = straight_runs(mask, length, angle)
+        rows_of, columns_of = np.nonzero(bar)
+        if rows_of.size == 0:
+            continue
+        # What a line fits in is the pen's core; its blurred sides go too, half its width more.
+        width = rows_of.size / max(float(np.ptp(rows_of * math.sin(angle) + columns_of * math.cos(angle))), 1.0)
+        pen = ndimage.binary_dilation(bar, iterations=round(width / 2) + 2)
+        # A pen reaches off the writing's line (a 1 of the number stays on it).
+        line = np.percentile(np.nonzero(mask & ~pen)[0], [1, 99]) if (mask & ~pen).any() else None
+        if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
+                                or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
+            continue
+        ink = np.where(pen, 0.0, ink)
+        mask &= ~pen
+    return ink
 
 
 def segment(image) -> list[Group]:
