@@ -167,3 +167,16 @@ def test_a_pen_lying_across_the_number_is_not_read_as_ink(mnist):
     image = paper_number([x_test[int(np.flatnonzero(y_test == digit)[1])] for digit in wanted], gap=14)
     ImageDraw.Draw(image).line([(40, 92), (230, 4)], fill=(40, 40, 40), width=6)
     assert recognise_numbers([image])[0].number == "3582"
+
+
+def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():
+    # Dashes along the frame's edge are no writing: they neither shrink the writing's size
+    # nor stand for its line, so a lone 1 is not taken for a pen lying off that line.
+    from digits.number import without_frame_slivers, without_pens
+
+    ink = np.zeros((200, 300), dtype=np.float32)
+    for start in range(0, 300, 36):
+        ink[0, start:start + 30] = 0.9
+    ink[80:140, 150:156] = 1.0  # a 1
+    kept = without_pens(without_frame_slivers(ink))
+    assert kept[0].max() == 0.0 and kept[80:140, 150:156].min() == 1.0

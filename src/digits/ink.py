@@ -55,6 +55,8 @@ MIN_INK_FRACTION = 0.0005
 MIN_INK_PIXELS = 4
 # Components smaller than this fraction of the largest are specks, not strokes.
 SPECK_FRACTION = 0.04
+# Ink lying within this many rows or columns of the frame's edge only is no digit's.
+FRAME_SLIVER = 2
 # MNIST strokes, measured as area / half the boundary on the 20-pixel box: median 3.2,
 # 1st to 99th percentile 2.1 to 4.9. Strokes outside [THIN, THICK] are brought to TARGET.
 THIN_STROKE, THICK_STROKE, TARGET_STROKE = 2.0, 7.0, 2.8
@@ -409,15 +411,27 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     return labels, np.bincount(labels.ravel(), minlength=count + 1), ndimage.find_objects(labels)
 
 
+def frame_slivers(areas: np.ndarray, slices: list, shape: tuple[int, int]) -> list[int]:
+    """Labels of the components (as ``components`` gives them) lying within the frame's outermost
+    FRAME_SLIVER rows or columns, the largest component excepted."""
+    height, width = shape
+    return [label for label, box in enumerate(slices, start=1) if box is not None and areas[label] < areas[1:].max()
+            and (box[0].stop <= FRAME_SLIVER or box[0].start >= height - FRAME_SLIVER
+                 or box[1].stop <= FRAME_SLIVER or box[1].start >= width - FRAME_SLIVER)]
+
+
 def drop_specks(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Remove ink components far smaller than the largest (JPEG specks, dust, paper texture)."""
+    """Remove ink components far smaller than the largest (JPEG specks, dust, paper texture),
+    and slivers within the frame's outermost FRAME_SLIVER rows or columns (a printed line or
+    the sheet's rim cut by the frame), unless one is the largest."""
     if max(mask.shape) <= 64:
         return ink
-    labels, areas, _ = components(mask)
+    labels, areas, slices = components(mask)
     if len(areas) <= 2:
         return ink
     largest = areas[1:].max()
-    specks = np.flatnonzero(areas < SPECK_FRACTION * largest)
+    specks = np.union1d(np.flatnonzero(areas < SPECK_FRACTION * largest),
+                        frame_slivers(areas, slices, mask.shape)).astype(int)
     specks = specks[specks > 0]
     if specks.size == 0:
         return ink

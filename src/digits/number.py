@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        ink_map, principal_axis, straight_runs)
+                        frame_slivers, ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import PEN_LENGTH, find_sheet
@@ -173,6 +173,14 @@ def level(ink: np.ndarray) -> np.ndarray:
     return np.asarray(turned, dtype=np.float32)
 
 
+def without_frame_slivers(ink: np.ndarray) -> np.ndarray:
+    """The ink without marks along the frame's very edge (``frame_slivers``: a printed line or the sheet's rim)."""
+    labels, areas, slices = components(ink > INK_THRESHOLD)
+    if len(areas) < 3:
+        return ink
+    return np.where(np.isin(labels, frame_slivers(areas, slices, ink.shape)), 0.0, ink)
+
+
 def without_pens(ink: np.ndarray) -> np.ndarray:
     """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it).
 
@@ -187,12 +195,16 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     labels, areas, slices = components(mask)
     if len(areas) < 2:
         return ink
-    sizes = [max(box[0].stop - box[0].start, box[1].stop - box[1].start) for label, box in enumerate(slices, start=1)
+    marks = [label for label, box in enumerate(slices, start=1)
              if box is not None and areas[label] >= SPECK_FRACTION * areas[1:].max()]
+    sizes = [max(slices[label - 1][0].stop - slices[label - 1][0].start,
+                 slices[label - 1][1].stop - slices[label - 1][1].start) for label in marks]
     length = round(PEN_LENGTH * float(np.median(sizes)))
+    writing = np.isin(labels, marks)
     rows, columns = np.nonzero(mask)
     if length < 9 or rows.size < length:
         return ink
+
     def on_one_line(angle: float) -> int:
         # Pixels on one line along ``angle`` share their offset across it.
         offsets = np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int)
@@ -218,12 +230,13 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         width = rows_of.size / max(float(np.ptp(rows_of * math.sin(angle) + columns_of * math.cos(angle))), 1.0)
         pen = ndimage.binary_dilation(bar, iterations=round(width / 2) + 2)
         # A pen reaches off the writing's line (a 1 of the number stays on it).
-        line = np.percentile(np.nonzero(mask & ~pen)[0], [1, 99]) if (mask & ~pen).any() else None
+        line = np.percentile(np.nonzero(writing & ~pen)[0], [1, 99]) if (writing & ~pen).any() else None
         if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
                                 or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
             continue
         ink = np.where(pen, 0.0, ink)
         mask &= ~pen
+        writing &= ~pen
     return ink
 
 
@@ -239,7 +252,7 @@ def segment(image) -> list[Group]:
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    ink = level(without_pens(ink))
+    ink = level(without_pens(without_frame_slivers(ink)))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
     labels, areas, slices = components(mask)
