@@ -172,7 +172,8 @@ def test_a_pen_lying_across_the_number_is_not_read_as_ink(mnist):
 def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():
     # Dashes along the frame's edge are no writing: they neither shrink the writing's size
     # nor stand for its line, so a lone 1 is not taken for a pen lying off that line.
-    from digits.number import without_frame_slivers, without_pens
+    from digits.ink import without_frame_slivers
+    from digits.number import without_pens
 
     ink = np.zeros((200, 300), dtype=np.float32)
     for start in range(0, 300, 36):

@@ -290,7 +290,7 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
             raise NoDigitError("no ink: only small marks stand out (under a thousandth of the image); "
                                "crop closer to the digit")
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
-    return without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0))
+    return without_frame_slivers(without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0)))
 
 
 def ruling_angle(ink: np.ndarray) -> float | None:
@@ -411,27 +411,31 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     return labels, np.bincount(labels.ravel(), minlength=count + 1), ndimage.find_objects(labels)
 
 
-def frame_slivers(areas: np.ndarray, slices: list, shape: tuple[int, int]) -> list[int]:
-    """Labels of the components (as ``components`` gives them) lying within the frame's outermost
-    FRAME_SLIVER rows or columns, the largest component excepted."""
-    height, width = shape
-    return [label for label, box in enumerate(slices, start=1) if box is not None and areas[label] < areas[1:].max()
-            and (box[0].stop <= FRAME_SLIVER or box[0].start >= height - FRAME_SLIVER
-                 or box[1].stop <= FRAME_SLIVER or box[1].start >= width - FRAME_SLIVER)]
+def without_frame_slivers(ink: np.ndarray) -> np.ndarray:
+    """The ink without the marks lying within the frame's outermost FRAME_SLIVER rows or columns
+    (a printed line or the sheet's rim cut by the frame), unless one is the largest; images
+    up to SMALL_IMAGE pixels unchanged (there a digit's strokes reach the frame)."""
+    if max(ink.shape) <= SMALL_IMAGE:
+        return ink
+    labels, areas, slices = components(ink > INK_THRESHOLD)
+    if len(areas) <= 2:
+        return ink
+    height, width = ink.shape
+    slivers = [label for label, box in enumerate(slices, start=1) if box is not None and areas[label] < areas[1:].max()
+               and (box[0].stop <= FRAME_SLIVER or box[0].start >= height - FRAME_SLIVER
+                    or box[1].stop <= FRAME_SLIVER or box[1].start >= width - FRAME_SLIVER)]
+    return np.where(np.isin(labels, slivers), 0.0, ink) if slivers else ink
 
 
 def drop_specks(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Remove ink components far smaller than the largest (JPEG specks, dust, paper texture),
-    and slivers within the frame's outermost FRAME_SLIVER rows or columns (a printed line or
-    the sheet's rim cut by the frame), unless one is the largest."""
+    """Remove ink components far smaller than the largest (JPEG specks, dust, paper texture)."""
     if max(mask.shape) <= 64:
         return ink
-    labels, areas, slices = components(mask)
+    labels, areas, _ = components(mask)
     if len(areas) <= 2:
         return ink
     largest = areas[1:].max()
-    specks = np.union1d(np.flatnonzero(areas < SPECK_FRACTION * largest),
-                        frame_slivers(areas, slices, mask.shape)).astype(int)
+    specks = np.flatnonzero(areas < SPECK_FRACTION * largest)
     specks = specks[specks > 0]
     if specks.size == 0:
         return ink

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        frame_slivers, ink_map, principal_axis, straight_runs)
+                        ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.scene import PEN_LENGTH, find_sheet
@@ -173,14 +173,6 @@ def level(ink: np.ndarray) -> np.ndarray:
     return np.asarray(turned, dtype=np.float32)
 
 
-def without_frame_slivers(ink: np.ndarray) -> np.ndarray:
-    """The ink without marks along the frame's very edge (``frame_slivers``: a printed line or the sheet's rim)."""
-    labels, areas, slices = components(ink > INK_THRESHOLD)
-    if len(areas) < 3:
-        return ink
-    return np.where(np.isin(labels, frame_slivers(areas, slices, ink.shape)), 0.0, ink)
-
-
 def without_pens(ink: np.ndarray) -> np.ndarray:
     """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it).
 
@@ -252,7 +244,7 @@ def segment(image) -> list[Group]:
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    ink = level(without_pens(without_frame_slivers(ink)))
+    ink = level(without_pens(ink))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
     labels, areas, slices = components(mask)
