@@ -47,7 +47,8 @@ def main() -> None:
     print("| threshold | real validation digits declined | drawn validation non-digits declined |")
     print("|---|---|---|")
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        print(f"| {threshold} | {100 * (real >= threshold).mean():.1f} % | {100 * (non_digits >= threshold).mean():.1f} % |")
+        print(f"| {threshold} | {100 * (real >= threshold).mean():.2f} % ({(real >= threshold).sum()} of {len(real)}) "
+              f"| {100 * (non_digits >= threshold).mean():.1f} % |")
 
 
 if __name__ == "__main__":

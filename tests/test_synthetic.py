@@ -64,3 +64,28 @@ def test_dashes_stay_near_level_so_that_a_leaning_1_is_never_taught_as_a_non_dig
             angles.append(abs(np.degrees(np.arctan2(y1 - y0, x1 - x0))))
     assert len(angles) > 20
     assert max(angles) <= 25.0
+
+
+def test_every_sign_and_capital_taught_as_a_non_digit_is_drawn_by_its_font():
+    from digits.synthetic import CAPITALS, SIGNS
+
+    for table in (SIGNS, CAPITALS):
+        for font, keys in table.items():
+            assert not set(keys) & set("0123456789")  # a font's digit keys are never taught as non-digits
+            for key in keys:
+                assert [stroke for stroke in glyph_strokes(font, key) if len(stroke) >= 2], (font, key)
+
+
+def test_arrows_have_a_head_a_digit_stroke_lacks_and_hearts_are_closed():
+    from digits.synthetic import arrow, heart
+
+    random = np.random.default_rng(3)
+    for _ in range(40):
+        shaft, head, *more = arrow(random)
+        tip = head[1]
+        assert np.allclose(tip, shaft[-1])
+        sides = np.hypot(*(head[[0, 2]] - tip).T)
+        # Both sides of the head equally long and at least a fifth of the shaft: an arrow, not a flagged 1.
+        assert np.isclose(sides[0], sides[1]) and sides[0] >= 0.2 * np.hypot(*(shaft[-1] - shaft[0]))
+        outline = np.concatenate([stroke for stroke in heart(random) if len(stroke) > 3])
+        assert np.allclose(outline[0], outline[-1], atol=1e-6)

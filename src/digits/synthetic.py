@@ -8,8 +8,9 @@ digits at all: letters, symbols, scribbles, a tap on the canvas. This module dra
 kinds from pen strokes (the Hershey vector fonts and hand-written stroke lists below;
 non-digits also as faces, ticks, marked circles, spirals, crossed-out marks, polygons,
 suns, flowers, clouds, houses, bolts, stick figures, envelopes, notes, moons, checked
-boxes and sideways eights; hearts and arrows are left out, so that the benchmark's are
-kinds no model has seen),
+boxes, sideways eights, hearts and arrows, and as the signs, pictograms and markers of
+the Hershey symbol fonts and Cyrillic and Greek capitals; the kana and astrological signs
+are left out, so that some kinds stay ones no model has seen),
 varies them as hands, pen tablets and cameras do (some are put on ruled or squared paper
 under uneven light and saved as JPEG), and passes every image through
 ``digits.preprocess.to_model_input``, the same path a user's image takes, so the model
@@ -39,7 +40,7 @@ SQUARE_PAD_SHARE = 0.15
 # Images per independently seeded chunk, so that chunks can be drawn in parallel.
 CHUNK = 2000
 # Bump when the drawing changes, so cached sets are remade.
-VERSION = 4
+VERSION = 6
 # Share of drawings put on paper as a phone sees it (ruled lines, uneven light, noise, JPEG).
 PAPER_SHARE = 0.2
 # Share of stroke-drawn digits given as a pen tablet records them: all strokes joined, a few points.
@@ -50,6 +51,13 @@ LETTER_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans"
 # Letters and symbols that no one would take for a digit (no O, I, l, S, Z, B, G, q, g, b, T, L, J, ...).
 LETTERS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy#$%&@*+=?!<>~^{}"
 GREEK_LETTERS = "aefglmpswy"  # α ε φ γ λ μ π σ ω ψ in the Hershey greek font
+# Cyrillic capitals that no one would take for a digit: Д Ф Ж И К Л М Н П Ш Ю Щ Х.
+CAPITALS = {"cyrillic": "DFHIKLMNPQUWX"}
+# Signs drawn by the Hershey symbol fonts (by the key that draws them): polygons plain, nested and hatched, stars,
+# crosses, a bell, plants, a clover, a spade, a heart, a club, a diamond; set relations, arrows and a division sign.
+# No circle (a 0), arc, slash or zigzag (a 1, a 7), S-curve or swash (a 5, an 8).
+SIGNS = {"symbolic": "ACDFGIJKLMNOPQRSTUWXYZ[]^`abcdefghmnop~", "markers": "BCDEFGHIKLMNOP",
+         "mathlow": "#$&'<=>?@;_bdefghijkmw"}
 
 # Styles MNIST's writers rarely use, as strokes in a unit box (x right, y down).
 STYLED_DIGITS = {
@@ -206,8 +214,8 @@ def polygon(corners: int, random: np.random.Generator) -> np.ndarray:
 
 def shape(random: np.random.Generator) -> list[np.ndarray]:
     """A small drawing that is not a digit: a polygon, a sun, a flower, a cloud, a house, a bolt, a stick figure,
-    an envelope, a note, a moon, a checked box or a sideways eight."""
-    kind = int(random.integers(12))
+    an envelope, a note, a moon, a checked box, a sideways eight, a heart or an arrow."""
+    kind = int(random.integers(15))
     if kind == 0:  # triangle, square, diamond, pentagon
         return [polygon(int(random.choice([3, 3, 4, 4, 5])), random)]
     if kind == 1:  # a sun: a circle and its rays
@@ -243,9 +251,45 @@ def shape(random: np.random.Generator) -> list[np.ndarray]:
         if random.random() < 0.5:
             return box + [np.array([[0.2, 0.55], [0.4, 0.8], [0.85, 0.2]])]
         return box + [np.array([[0.2, 0.2], [0.8, 0.8]]), np.array([[0.8, 0.2], [0.2, 0.8]])]
-    # a sideways eight (infinity)
+    if kind == 11:  # a sideways eight (infinity)
+        angles = np.linspace(0, 2 * math.pi, 60)
+        return [np.stack([np.sin(angles), np.sin(angles) * np.cos(angles)], axis=1)]
+    if kind == 12:
+        return heart(random)
+    return arrow(random)
+
+
+def heart(random: np.random.Generator) -> list[np.ndarray]:
+    """A heart: in one stroke or as two halves, plump or narrow, sometimes with an arrow through it."""
     angles = np.linspace(0, 2 * math.pi, 60)
-    return [np.stack([np.sin(angles), np.sin(angles) * np.cos(angles)], axis=1)]
+    width = random.uniform(0.8, 1.2)
+    outline = np.stack([width * 16 * np.sin(angles) ** 3,
+                        -(13 * np.cos(angles) - 5 * np.cos(2 * angles) - 2 * np.cos(3 * angles) - np.cos(4 * angles))],
+                       axis=1) / 16
+    strokes = [outline[:31], outline[30:]] if random.random() < 0.4 else [outline]
+    if random.random() < 0.15:
+        strokes += [np.array([[-1.4, 0.6], [1.4, -0.6]]), np.array([[1.1, -0.75], [1.4, -0.6], [1.2, -0.35]])]
+    return strokes
+
+
+def arrow(random: np.random.Generator) -> list[np.ndarray]:
+    """An arrow pointing any way: straight or curved, its head open, closed or at both ends."""
+    if random.random() < 0.25:  # curved, as in "turn over"
+        angles = np.radians(np.linspace(200, 360 + random.uniform(-20, 40), 30))
+        shaft = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    else:
+        shaft = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    heads = [shaft[-1:] - shaft[-2:-1]] + ([shaft[:1] - shaft[1:2]] if random.random() < 0.2 else [])
+    strokes = [shaft]
+    for direction, tip in zip(heads, (shaft[-1], shaft[0])):
+        direction = direction[0] / np.hypot(*direction[0])
+        size, spread = random.uniform(0.4, 0.7), math.radians(random.uniform(25, 50))
+        sides = [tip - size * (direction * math.cos(angle) + np.array([-direction[1], direction[0]]) * math.sin(angle))
+                 for angle in (spread, -spread)]
+        strokes.append(np.array([sides[0], tip, sides[1]] + ([sides[0]] if random.random() < 0.3 else [])))
+    turn = random.uniform(0, 2 * math.pi)
+    rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+    return [stroke @ rotation.T for stroke in strokes]
 
 
 def tablet(strokes: list[np.ndarray], random: np.random.Generator) -> list[np.ndarray]:
@@ -257,15 +301,24 @@ def tablet(strokes: list[np.ndarray], random: np.random.Generator) -> list[np.nd
     return [np.stack([np.interp(samples, position, joined[:, axis]) for axis in range(2)], axis=1)]
 
 
+def glyph_from(table: dict[str, str], random: np.random.Generator) -> list[np.ndarray]:
+    font = str(random.choice(list(table)))
+    return glyph_strokes(font, str(random.choice(list(table[font]))))
+
+
 def non_digit_strokes(random: np.random.Generator) -> list[np.ndarray]:
     choice = random.random()
-    if choice < 0.4:
+    if choice < 0.32:
         return glyph_strokes(str(random.choice(LETTER_FONTS)), str(random.choice(list(LETTERS))))
-    if choice < 0.48:
+    if choice < 0.38:
         return glyph_strokes("greek", str(random.choice(list(GREEK_LETTERS))))
-    if choice < 0.64:
+    if choice < 0.43:
+        return glyph_from(CAPITALS, random)
+    if choice < 0.55:
+        return glyph_from(SIGNS, random)
+    if choice < 0.68:
         return doodle(random)
-    if choice < 0.84:
+    if choice < 0.87:
         return shape(random)
     return scribble(random)
 
