@@ -51,13 +51,11 @@ GENERATORS = {"photo": real_world.photo, "canvas": real_world.canvas, "low resol
 def untaught_non_digits(count: int, random: np.random.Generator) -> np.ndarray:
     """``count`` model inputs (N, 28, 28) of glyphs from ``UNTAUGHT_GLYPHS``, drawn as the drawn set draws."""
     from digits.preprocess import to_model_input
-    from digits.synthetic import glyph_strokes, render
+    from digits.synthetic import glyph_from, render
 
     images = []
     while len(images) < count:
-        font = str(random.choice(list(UNTAUGHT_GLYPHS)))
-        strokes = [stroke for stroke in glyph_strokes(font, str(random.choice(list(UNTAUGHT_GLYPHS[font]))))
-                   if len(stroke) >= 2]
+        strokes = [stroke for stroke in glyph_from(UNTAUGHT_GLYPHS, random) if len(stroke) >= 2]
         if strokes:
             try:
                 images.append(to_model_input(render(strokes, random)))

@@ -9,7 +9,7 @@ kinds from pen strokes (the Hershey vector fonts and hand-written stroke lists b
 non-digits also as faces, ticks, marked circles, spirals, crossed-out marks, polygons,
 suns, flowers, clouds, houses, bolts, stick figures, envelopes, notes, moons, checked
 boxes, sideways eights, hearts and arrows, and as the signs, pictograms and markers of
-the Hershey symbol fonts and Cyrillic and Greek capitals; the kana and astrological signs
+the Hershey symbol fonts and Cyrillic capitals; the kana and astrological signs
 are left out, so that some kinds stay ones no model has seen),
 varies them as hands, pen tablets and cameras do (some are put on ruled or squared paper
 under uneven light and saved as JPEG), and passes every image through
@@ -302,6 +302,7 @@ def tablet(strokes: list[np.ndarray], random: np.random.Generator) -> list[np.nd
 
 
 def glyph_from(table: dict[str, str], random: np.random.Generator) -> list[np.ndarray]:
+    """The strokes of a character chosen at random from ``table`` (font: the keys that draw its characters)."""
     font = str(random.choice(list(table)))
     return glyph_strokes(font, str(random.choice(list(table[font]))))
 
