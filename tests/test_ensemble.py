@@ -54,6 +54,11 @@ def test_a_budget_leaves_out_the_candidates_over_it(fold_runs, tiny_arrays):
     assert choices[0].candidate == "fast-fast-s0"
     with pytest.raises(ValueError, match="no candidate within 1 multiply-adds"):
         ensemble.choose(found, evidence, max_multiply_adds=1)
+    # Only the accurate model asked for: the budget does not matter.
+    choices, _ = ensemble.choose(found, evidence, max_multiply_adds=1, names=("accurate",))
+    assert [choice.name for choice in choices] == ["accurate"]
+    assert choices[0].candidate == max(scores, key=lambda name: (scores[name]["accuracy"],
+                                                                 -scores[name]["multiply_adds"], -scores[name]["loss"]))
 
 
 def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(split_runs, tiny_arrays, tmp_path):

@@ -156,7 +156,7 @@ def command_ship(arguments: argparse.Namespace) -> int:
 
     cards = ship(arguments.runs, arguments.out, as_name=arguments.as_name,
                  max_multiply_adds=arguments.max_multiply_adds, precision=arguments.precision,
-                 drawn=arguments.drawn_validation)
+                 drawn=arguments.drawn_validation, only=tuple(arguments.only))
     if arguments.json:
         print(json.dumps({name: {key: value for key, value in card.items() if key != "history"}
                           for name, card in cards.items()}))
@@ -516,6 +516,8 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--as", dest="as_name", metavar="NAME",
                       help="ship the runs given, averaged, as NAME, without a choice (default: choose default "
                            "and accurate)")
+    ship.add_argument("--only", nargs="+", choices=["default", "accurate"], default=["default", "accurate"],
+                      help="choose and write only these models (default: both)")
     ship.add_argument("--max-multiply-adds", type=int, default=12_000_000,
                       help="inference budget per image of the default model (default: 12,000,000)")
     ship.add_argument("--precision", choices=["auto", "int8", "float32"], default="auto",

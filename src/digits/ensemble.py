@@ -40,6 +40,7 @@ from digits.preprocess import scale_mnist
 # gives about 22,000 at 12 M, above the 20,000 the default model is held to.
 MAX_MULTIPLY_ADDS = 12_000_000
 PRECISIONS = ("auto", "int8", "float32")
+CHOSEN = ("default", "accurate")
 
 
 def candidates_of(names: list[str], archs: list[str]) -> dict[str, list[int]]:
@@ -79,9 +80,10 @@ class Choice:
     rule: str
 
 
-def choose(members: list[Member], evidence: Evidence, max_multiply_adds: int = MAX_MULTIPLY_ADDS) -> tuple[
-        list[Choice], dict[str, dict]]:
-    """``default`` (most accurate within the budget) and ``accurate`` (most accurate); and every candidate's scores.
+def choose(members: list[Member], evidence: Evidence, max_multiply_adds: int = MAX_MULTIPLY_ADDS,
+           names: tuple[str, ...] = CHOSEN) -> tuple[list[Choice], dict[str, dict]]:
+    """The choices ``names`` asks for: ``default`` (most accurate within the budget) and ``accurate`` (most
+    accurate); and every candidate's scores.
 
     Ties go to the cheaper, then the lower loss.
     """
@@ -96,14 +98,21 @@ def choose(members: list[Member], evidence: Evidence, max_multiply_adds: int = M
         return max(names, key=lambda name: (scores[name]["accuracy"], -scores[name]["multiply_adds"],
                                             -scores[name]["loss"]))
 
-    affordable = [name for name in candidates if scores[name]["multiply_adds"] <= max_multiply_adds]
-    if not affordable:
-        raise ValueError(f"no candidate within {max_multiply_adds:,} multiply-adds per image; raise "
-                         f"--max-multiply-adds or ship smaller networks")
-    default, accurate = most_accurate(affordable), most_accurate(list(candidates))
-    return [Choice("default", default, candidates[default],
-                   f"of the candidates within {max_multiply_adds:,} multiply-adds per image the most accurate"),
-            Choice("accurate", accurate, candidates[accurate], "the most accurate candidate, whatever its cost")], scores
+    choices = []
+    if "default" in names:
+        affordable = [name for name in candidates if scores[name]["multiply_adds"] <= max_multiply_adds]
+        if not affordable:
+            raise ValueError(f"no candidate within {max_multiply_adds:,} multiply-adds per image; raise "
+                             f"--max-multiply-adds, ship smaller networks, or ship --only accurate")
+        default = most_accurate(affordable)
+        choices.append(Choice("default", default, candidates[default],
+                              f"of the candidates within {max_multiply_adds:,} multiply-adds per image the most "
+                              f"accurate"))
+    if "accurate" in names:
+        accurate = most_accurate(list(candidates))
+        choices.append(Choice("accurate", accurate, candidates[accurate],
+                              "the most accurate candidate, whatever its cost"))
+    return choices, scores
 
 
 def drawn_evidence(arrays: Arrays, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -220,7 +229,8 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
 
 
 def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, as_name: str | None = None,
-         max_multiply_adds: int = MAX_MULTIPLY_ADDS, precision: str = "auto", drawn: int = 0) -> dict[str, dict]:
+         max_multiply_adds: int = MAX_MULTIPLY_ADDS, precision: str = "auto", drawn: int = 0,
+         only: tuple[str, ...] = CHOSEN) -> dict[str, dict]:
     """Choose and write ``default`` and ``accurate`` from ``runs`` (or, with ``as_name``, the runs averaged as that).
 
     Args:
@@ -229,6 +239,7 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
         arrays: MNIST (``load_mnist()`` when ``None``); tests pass tiny arrays.
         precision: ``auto`` (int8 when it costs no held-out accuracy), ``int8`` or ``float32``.
         drawn: drawn validation images added to the temperature's fit (and scored on the card).
+        only: which of ``default`` and ``accurate`` to choose and write (both by default).
 
     Returns:
         ``{name: card}`` for each model written.
@@ -243,6 +254,8 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
         raise ValueError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
     if drawn < 0:
         raise ValueError(f"drawn validation images {drawn}: expected 0 or more")
+    if not only or set(only) - set(CHOSEN):
+        raise ValueError(f"only {', '.join(only) or 'nothing'}: choose among {', '.join(CHOSEN)}")
     members = members_of(run_paths(runs))
     arrays = arrays if arrays is not None else load_mnist()
     evidence = evidence_for(members, arrays)
@@ -251,13 +264,14 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
                          + (["--max-multiply-adds", str(max_multiply_adds)]
                             if max_multiply_adds != MAX_MULTIPLY_ADDS and not as_name else [])
                          + (["--precision", precision] if precision != "auto" else [])
-                         + (["--drawn-validation", str(drawn)] if drawn else []))
+                         + (["--drawn-validation", str(drawn)] if drawn else [])
+                         + (["--only", *only] if tuple(only) != CHOSEN and not as_name else []))
     if as_name:
         everyone = list(range(len(members)))
         rule = f"the members given ({', '.join(member.name for member in members)}), averaged"
         return {as_name: write_model(as_name, members, everyone, evidence, arrays, out, rule, precision, drawn,
                                      reproduce)}
-    choices, scores = choose(members, evidence, max_multiply_adds)
+    choices, scores = choose(members, evidence, max_multiply_adds, tuple(only))
     written = {}
     for choice in choices:
         rule = f"chosen among {len(scores)} candidates ({', '.join(sorted(scores))}): {choice.rule}, {choice.candidate}"
