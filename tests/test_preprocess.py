@@ -318,6 +318,23 @@ def test_a_digit_touching_the_frame_is_read_in_either_polarity(mnist, index):
     np.testing.assert_allclose(to_model_input(light_on_dark), to_model_input(dark_on_light), atol=1e-5)
 
 
+@pytest.mark.parametrize("index", [47, 2028])
+def test_a_five_whose_bar_stands_apart_is_read_in_either_polarity_when_cut_out_tight(mnist, index):
+    # Its strokes are two pieces and the paper around them one: the paper, covering most of
+    # the crop and its border, is still taken for the background.
+    from digits import ink
+
+    (x_train, y_train), _ = mnist
+    rows, columns = np.flatnonzero(x_train[index].max(axis=1) > 0), np.flatnonzero(x_train[index].max(axis=0) > 0)
+    light_on_dark = x_train[index][rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    grey = light_on_dark / 255
+    level = ink.split_level(grey)
+    assert y_train[index] == 5 and (ink.pieces(grey > level), ink.pieces(grey <= level)) == (2, 1)
+    reference = scale_mnist(x_train[index])
+    for image in (light_on_dark, 255 - light_on_dark):
+        assert np.corrcoef(to_model_input(image).ravel(), reference.ravel())[0, 1] > 0.9
+
+
 def heavy_tight_crop(digit: np.ndarray, height: int = 120) -> np.ndarray:
     """A bold digit cut out touching the frame, larger than a small crop (a form field scanned at 300 dpi)."""
     from PIL import ImageFilter
