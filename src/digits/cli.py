@@ -83,7 +83,7 @@ def command_train(arguments: argparse.Namespace) -> int:
 
     try:
         card = train(config, data=mnist.result(), resume=arguments.resume, restart=arguments.restart,
-                     verbose=0 if arguments.json else "auto")
+                     verbose=0 if arguments.json else "auto", devices=arguments.devices)
     except KeyboardInterrupt:
         card = None
     if card is None:
@@ -481,6 +481,9 @@ def parser() -> argparse.ArgumentParser:
                             "--validation-split; its answers are kept for choosing ensembles (default: 0, no folds)")
     train.add_argument("--fold", type=int, help="which block --folds holds out, 0 to K-1 (default: 0)")
     train.add_argument("--out", help="model path, .keras or .h5 (default: runs/PRESET.keras)")
+    train.add_argument("--devices", type=int, default=1, metavar="N",
+                       help="train on N devices at once (GPUs), each step's batch split over them; JAX backend "
+                            "(KERAS_BACKEND=jax); 0: all it sees (default: 1, as the backend places it)")
     start = train.add_mutually_exclusive_group()
     start.add_argument("--resume", action="store_true", help="continue the interrupted run saved beside --out")
     start.add_argument("--restart", action="store_true",

@@ -23,6 +23,7 @@ from digits.augment import augmenter
 from digits.card import model_card, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, held_out, load_mnist, split
+from digits.devices import in_use, scope
 from digits.evaluation import metrics
 from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, epochs_done, load_state, training_data
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
@@ -223,7 +224,7 @@ def start_from(model: keras.Model, source: str) -> None:
 
 
 def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False, verbose: int | str = "auto",
-          callbacks: list | None = None, restart: bool = False) -> dict:
+          callbacks: list | None = None, restart: bool = False, devices: int = 1) -> dict:
     """Train, evaluate once on the test set, save the model atomically with its card; return the card.
 
     Args:
@@ -238,16 +239,20 @@ def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False,
         callbacks: extra Keras callbacks, run after the checkpoint is written each epoch.
         restart: delete an interrupted run's checkpoint and start over (without it, such
             a checkpoint makes the run refuse to start).
+        devices: train on this many devices at once, data parallel (``digits.devices``;
+            JAX backend; 0: all it sees); 1 leaves the placement to the backend.
 
     Raises:
-        ValueError: a setting is out of range (before anything is read or written).
+        ValueError: a setting is out of range, or the devices asked for cannot be had
+            (before anything is read or written).
         LockedError: another run is writing the same model.
         FileExistsError: an interrupted run's checkpoint is there, and neither ``resume`` nor ``restart`` was given.
         TrainingDivergedError: the loss became NaN or infinite; the model file is untouched.
     """
     config.validate()
     out = Path(config.output_path())
-    with exclusive_lock(lock_path(out), f"{out}"):
+    spread = scope(devices, config.batch_size)
+    with spread, exclusive_lock(lock_path(out), f"{out}"):
         return train_locked(config, out, data, resume, restart, verbose, callbacks)
 
 
@@ -256,6 +261,8 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     started, started_at = time.perf_counter(), time.time()
     clock = StageClock()
     config, first_epoch = start_checkpoint(config, out, resume, restart)
+    if config.batch_size % in_use():
+        raise ValueError(f"batch size {config.batch_size} (the run's) does not split evenly over {in_use()} devices")
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     keras.utils.set_random_seed(config.seed)
@@ -341,6 +348,7 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
         # Where the seconds went (the history has each epoch's), and when the run began (Unix
         # time), so that a caller timing the whole process can tell start-up from training.
         stage_seconds=clock.seconds, started_at=round(started_at, 3), backend=keras.backend.backend(),
+        devices=in_use(),
     )
     write_card(out, card)
     shutil.rmtree(folder, ignore_errors=True)
