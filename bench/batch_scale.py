@@ -1,7 +1,9 @@
-"""Throughput of `digits batch` (local Dask cluster, and plain processes) against `digits predict --json`.
+"""Throughput and peak memory of `digits batch` (local Dask cluster, plain processes) against `digits predict --json`.
 
-Writes the first N MNIST test images as PNG files in a temporary folder, then times,
-each as a fresh command (process start, cluster start and model loading included):
+Writes N MNIST test images (20,000 by default, the test set twice) as PNG files in a
+temporary folder, then times, each as a fresh command (process start, cluster start and
+model loading included), with the peak memory of the command and every process under it
+(resident set sizes summed, sampled every 0.1 s):
 
 - `digits predict --json FOLDER` (one process pool, JSON Lines to a file);
 - `digits batch FOLDER --out DIR` on a local Dask cluster, and with `--engine processes`;
@@ -10,7 +12,7 @@ each as a fresh command (process start, cluster start and model loading included
 
 Every run's rows are counted; batch and predict must agree on every file's digit.
 
-Run: .venv/bin/python bench/batch_throughput.py [--images 4000] [--part-size 500]
+Run: .venv/bin/python bench/batch_scale.py [--images 20000] [--part-size 1000]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from PIL import Image
 
 from digits.archive import part_files, read_answers
@@ -35,17 +38,36 @@ from digits.data import load_mnist
 DIGITS = str(Path(sys.executable).with_name("digits"))
 
 
-def timed(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and the processes it waited for)."""
+def tree_memory(process: psutil.Process) -> int:
+    """Resident bytes of ``process`` and everything under it (0 for those already gone)."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def timed(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the command and the processes it waited for, peak MB of its process tree)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, stdout=stdout, stderr=subprocess.DEVNULL, check=False)
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL)
+    watched, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, tree_memory(watched))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return time.perf_counter() - started, cpu
+    return time.perf_counter() - started, cpu, peak / 1e6
 
 
-def killed_then_resumed(folder: Path, out: Path, part_size: int, parts: int) -> tuple[int, tuple[float, float]]:
+def killed_then_resumed(folder: Path, out: Path, part_size: int, parts: int) -> tuple[int, tuple[float, float,
+                                                                                                   float]]:
     """Start a batch, kill it (and its workers) once half its parts are written; (parts kept, seconds of the rerun)."""
     command = [DIGITS, "batch", str(folder), "--out", str(out), "--part-size", str(part_size)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -59,8 +81,8 @@ def killed_then_resumed(folder: Path, out: Path, part_size: int, parts: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=4000, help="PNG files to recognise (default: 4000)")
-    parser.add_argument("--part-size", type=int, default=500, help="files per part for digits batch (default: 500)")
+    parser.add_argument("--images", type=int, default=20000, help="PNG files to recognise (default: 20000)")
+    parser.add_argument("--part-size", type=int, default=1000, help="files per part for digits batch (default: 1000)")
     arguments = parser.parse_args()
     _, (x_test, _) = load_mnist()
     with tempfile.TemporaryDirectory() as temporary:
@@ -98,11 +120,11 @@ def main() -> None:
     print(f"{count} MNIST test images as PNG files; {today()}; {processor_name()}, {os.cpu_count()} cores; "
           f"Python {versions['python']}, onnxruntime {versions.get('onnxruntime')}, dask {dask.__version__}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    print(f"{'command':<58} {'seconds':>8} {'images/s':>9} {'CPU s':>7} {'images/CPU s':>13}")
-    for name, (seconds, cpu) in rows:
+    print(f"{'command':<58} {'seconds':>8} {'images/s':>9} {'CPU s':>7} {'images/CPU s':>13} {'peak MB':>8}")
+    for name, (seconds, cpu, peak) in rows:
         rates = (f"{count / seconds:9.0f} {cpu:7.1f} {count / cpu:13.0f}" if "rerun" not in name
                  else f"{'':>9} {cpu:7.1f} {'':>13}")
-        print(f"{name:<58} {seconds:8.1f} {rates}")
+        print(f"{name:<58} {seconds:8.1f} {rates} {peak:8.0f}")
 
 
 if __name__ == "__main__":
