@@ -40,13 +40,22 @@ def test_json_fields(default_recogniser):
     prediction = recognise([SAMPLES / "five-28x28.png"], default_recogniser)[0].to_dict()
     assert json.loads(json.dumps(prediction)) == prediction
     # "not_a_digit" comes with models that have that output, as the shipped ones do.
-    assert set(prediction) == {"path", "digit", "confidence", "probabilities", "low_confidence", "not_a_digit"}
+    assert set(prediction) == {"path", "digit", "confidence", "probabilities", "low_confidence", "not_a_digit",
+                               "reason"}
     assert 0 <= prediction["not_a_digit"] < 0.5
     assert prediction["low_confidence"] is False
     # The ten digits' probabilities and "not a digit" share the whole.
     total = sum(prediction["probabilities"]) + prediction["not_a_digit"]
     assert len(prediction["probabilities"]) == 10 and total == pytest.approx(1, abs=1e-4)
     assert prediction["confidence"] == max(prediction["probabilities"])
+
+
+def test_every_answer_has_the_same_keys_declined_or_read(default_recogniser):
+    blank, five = (prediction.to_dict() for prediction in recognise(
+        [SAMPLES / "blank-canvas.png", SAMPLES / "five-28x28.png"], default_recogniser))
+    assert blank.keys() == five.keys()
+    assert blank["digit"] is None and blank["low_confidence"] is False and blank["not_a_digit"] is None
+    assert "no ink" in blank["reason"] and five["reason"] is None
 
 
 def test_arrays_and_pillow_images_are_recognised(default_recogniser, mnist):

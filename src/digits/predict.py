@@ -239,6 +239,8 @@ class Prediction:
         return self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
     def to_dict(self) -> dict:
+        """An error: ``path`` and ``error``. Otherwise the same keys for every answer, ``null`` where they do not
+        apply (no confidence or reason for a digit declined or read; no "not a digit" score without ink)."""
         if self.error is not None:
             return {"path": self.path, "error": self.error}
         if self.digits is not None:
@@ -247,13 +249,7 @@ class Prediction:
         else:
             result = {"path": self.path, "digit": self.digit, "confidence": self.confidence,
                       "probabilities": self.probabilities}
-        if self.confidence is not None:
-            result["low_confidence"] = self.low_confidence
-        if self.not_a_digit is not None:
-            result["not_a_digit"] = self.not_a_digit
-        if self.reason is not None:
-            result["reason"] = self.reason
-        return result
+        return result | {"low_confidence": self.low_confidence, "not_a_digit": self.not_a_digit, "reason": self.reason}
 
     def describe(self, top: int = 1) -> str:
         """One line for people: ``five.png: 5 (99.2%)``."""
