@@ -3,7 +3,8 @@
 Writes N MNIST test images (20,000 by default, the test set twice) as PNG files in a
 temporary folder, then times, each as a fresh command (process start, cluster start and
 model loading included), with the peak memory of the command and every process under it
-(resident set sizes summed, sampled every 0.1 s):
+(proportional set sizes summed, so that pages the processes share count once, sampled every
+0.1 s; ``psutil`` comes with ``distributed``):
 
 - `digits predict --json FOLDER` (one process pool, JSON Lines to a file);
 - `digits batch FOLDER --out DIR` on a local Dask cluster, and with `--engine processes`;
@@ -39,12 +40,12 @@ DIGITS = str(Path(sys.executable).with_name("digits"))
 
 
 def tree_memory(process: psutil.Process) -> int:
-    """Resident bytes of ``process`` and everything under it (0 for those already gone)."""
+    """Bytes of ``process`` and everything under it, shared pages split among their sharers (PSS)."""
     total = 0
     for member in [process, *process.children(recursive=True)]:
         try:
-            total += member.memory_info().rss
-        except psutil.Error:
+            total += member.memory_full_info().pss
+        except psutil.Error:  # gone already
             pass
     return total
 
@@ -55,12 +56,16 @@ def timed(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, 
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL)
     watched, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
+    while True:
         try:
             peak = max(peak, tree_memory(watched))
         except psutil.Error:
             pass
-        time.sleep(0.1)
+        try:
+            process.wait(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            continue
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return time.perf_counter() - started, cpu, peak / 1e6

@@ -54,11 +54,24 @@ def test_a_budget_leaves_out_the_candidates_over_it(fold_runs, tiny_arrays):
     assert choices[0].candidate == "fast-fast-s0"
     with pytest.raises(ValueError, match="no candidate within 1 multiply-adds"):
         ensemble.choose(found, evidence, max_multiply_adds=1)
-    # Only the accurate model asked for: the budget does not matter.
-    choices, _ = ensemble.choose(found, evidence, max_multiply_adds=1, names=("accurate",))
-    assert [choice.name for choice in choices] == ["accurate"]
-    assert choices[0].candidate == max(scores, key=lambda name: (scores[name]["accuracy"],
-                                                                 -scores[name]["multiply_adds"], -scores[name]["loss"]))
+    # Only the accurate model asked for: the budget does not matter, the choice is the same.
+    only, _ = ensemble.choose(found, evidence, max_multiply_adds=1, names=("accurate",))
+    assert [choice.name for choice in only] == ["accurate"] and only[0].candidate == choices[1].candidate
+    with pytest.raises(ValueError, match="choose among default, accurate"):
+        ensemble.choose(found, evidence, names=())
+
+
+def test_ship_only_accurate_writes_that_model_alone(fold_runs, tiny_arrays, tmp_path):
+    cards = ensemble.ship([str(fold_runs)], tmp_path, arrays=tiny_arrays, precision="float32", only=("accurate",))
+    assert set(cards) == {"accurate"}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["accurate.card.json", "accurate.keras",
+                                                               "accurate.onnx"]
+    assert cards["accurate"]["reproduce"].endswith("--precision float32 --only accurate")
+    for only, message in (((), "only nothing: choose among"), (("best",), "only best: choose among")):
+        with pytest.raises(ValueError, match=message):
+            ensemble.ship([str(fold_runs)], tmp_path, arrays=tiny_arrays, only=only)
+    with pytest.raises(ValueError, match="give one of them"):
+        ensemble.ship([str(fold_runs)], tmp_path, arrays=tiny_arrays, as_name="pair", only=("accurate",))
 
 
 def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(split_runs, tiny_arrays, tmp_path):

@@ -40,20 +40,24 @@ def epoch_order(seed: int, epoch: int, count: int) -> np.ndarray:
 
 
 def batches(images: np.ndarray, targets: np.ndarray, batch_size: int, seed: int,
-            first_epoch: int, epochs: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            first_epoch: int, epochs: int, whole: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(images, targets) batches of epochs ``first_epoch`` to ``epochs - 1``, each in ``epoch_order``.
 
-    Every epoch has ``ceil(len(images) / batch_size)`` batches, the last one possibly short.
+    Every epoch has ``ceil(len(images) / batch_size)`` batches, the last one possibly short;
+    with ``whole``, the last one is filled up with the epoch's first images (a batch split
+    over several devices must split evenly).
     """
     for epoch in range(first_epoch, epochs):
         order = epoch_order(seed, epoch, len(images))
         for start in range(0, len(order), batch_size):
             chosen = order[start:start + batch_size]
+            if whole and len(chosen) < batch_size:
+                chosen = np.concatenate([chosen, np.resize(order, batch_size - len(chosen))])
             yield images[chosen], targets[chosen]
 
 
 def training_data(images: np.ndarray, targets: np.ndarray, batch_size: int, seed: int, first_epoch: int,
-                  epochs: int):
+                  epochs: int, whole: bool = False):
     """The batches of ``batches``, as a ``tf.data.Dataset`` on the TensorFlow backend.
 
     Fed from a Python generator, TensorFlow lowers malloc's trim threshold for the whole
@@ -61,8 +65,8 @@ def training_data(images: np.ndarray, targets: np.ndarray, batch_size: int, seed
     the batches itself (as Keras's own array input does) costs nothing extra. Other
     backends read the generator.
     """
-    if keras.backend.backend() != "tensorflow":
-        return batches(images, targets, batch_size, seed, first_epoch, epochs)
+    if keras.backend.backend() != "tensorflow" or whole:
+        return batches(images, targets, batch_size, seed, first_epoch, epochs, whole)
     import tensorflow as tf
 
     orders = [tf.data.Dataset.from_tensor_slices(epoch_order(seed, epoch, len(images))).batch(batch_size)

@@ -416,6 +416,7 @@ def command_tune(arguments: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
+    from digits.predict import SHIPPED_MODELS
     from digits.config import ARCHITECTURE_NAMES
     from digits.engines import ENGINES
 
@@ -519,7 +520,7 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--as", dest="as_name", metavar="NAME",
                       help="ship the runs given, averaged, as NAME, without a choice (default: choose default "
                            "and accurate)")
-    ship.add_argument("--only", nargs="+", choices=["default", "accurate"], default=["default", "accurate"],
+    ship.add_argument("--only", nargs="+", choices=list(SHIPPED_MODELS), default=list(SHIPPED_MODELS),
                       help="choose and write only these models (default: both)")
     ship.add_argument("--max-multiply-adds", type=int, default=12_000_000,
                       help="inference budget per image of the default model (default: 12,000,000)")

@@ -127,7 +127,7 @@ PRESETS: dict[str, TrainConfig] = {
         schedule="onecycle", warmup_fraction=0.2, beta_1=0.7, beta_2=0.9, label_smoothing=0.1,
         validate_every_epoch=False,
     ),
-    # As accurate as the CPU allows in a working session.
+    # As accurate as 2 CPU cores allow in about an hour.
     "best": TrainConfig(
         preset="best", arch="best", epochs=24, batch_size=128, learning_rate=2e-3,
         schedule="onecycle", warmup_fraction=0.1, label_smoothing=0.1, augment=1.0, ink_augment=0.1,

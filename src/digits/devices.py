@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 
-def scope(count: int, batch_size: int) -> contextlib.AbstractContextManager:
+
+def scope(count: int, batch_size: int | None) -> contextlib.AbstractContextManager:
     """A context in which Keras builds and trains on ``count`` devices (0: every one the backend sees).
 
-    One device (``count`` 1) is Keras's own placement: nothing changes.
+    One device (``count`` 1) is Keras's own placement: nothing changes. ``batch_size``
+    ``None`` leaves the batch to be checked later (a resumed run's is in its checkpoint).
 
     Raises:
         ValueError: a backend other than JAX, fewer devices than asked for, or a batch that
@@ -33,7 +36,7 @@ def scope(count: int, batch_size: int) -> contextlib.AbstractContextManager:
     if count > len(devices):
         raise ValueError(f"devices {count}: the backend sees {len(devices)} ({', '.join(devices)})")
     chosen = devices[:count] if count else devices
-    if batch_size % len(chosen):
+    if batch_size is not None and batch_size % len(chosen):
         raise ValueError(f"batch size {batch_size} does not split evenly over {len(chosen)} devices; "
                          f"give a multiple of {len(chosen)}")
     return keras.distribution.DataParallel(devices=chosen).scope()
@@ -45,3 +48,14 @@ def in_use() -> int:
 
     distribution = keras.distribution.distribution()
     return len(distribution.device_mesh.devices.ravel()) if distribution is not None else 1
+
+
+def predict(model, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """``model.predict`` in batches that split evenly over the devices in use: the last one padded, then cut off."""
+    count = in_use()
+    if count == 1:
+        return model.predict(images, batch_size=batch_size, verbose=0)
+    size = max(count, batch_size - batch_size % count)
+    padding = -len(images) % size
+    padded = np.concatenate([images, np.zeros((padding, *images.shape[1:]), dtype=images.dtype)])
+    return model.predict(padded, batch_size=size, verbose=0)[:len(images)]

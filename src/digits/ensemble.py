@@ -33,6 +33,7 @@ from digits.exporting import export
 from digits.files import atomic_path
 from digits.members import Evidence, Member, evidence_for, load_network, members_of, run_paths
 from digits.model import average, multiply_adds
+from digits.predict import SHIPPED_MODELS
 from digits.preprocess import scale_mnist
 
 # 12 M multiply-adds per image: measured on 2 cores, int8 ONNX Runtime serves about
@@ -40,7 +41,7 @@ from digits.preprocess import scale_mnist
 # gives about 22,000 at 12 M, above the 20,000 the default model is held to.
 MAX_MULTIPLY_ADDS = 12_000_000
 PRECISIONS = ("auto", "int8", "float32")
-CHOSEN = ("default", "accurate")
+CHOSEN = SHIPPED_MODELS  # the models a choice writes
 
 
 def candidates_of(names: list[str], archs: list[str]) -> dict[str, list[int]]:
@@ -87,6 +88,8 @@ def choose(members: list[Member], evidence: Evidence, max_multiply_adds: int = M
 
     Ties go to the cheaper, then the lower loss.
     """
+    if not names or set(names) - set(CHOSEN):
+        raise ValueError(f"choices {', '.join(names) or 'none'}: choose among {', '.join(CHOSEN)}")
     costs = [member_cost(member) for member in members]
     candidates = candidates_of([member.name for member in members], [member.arch for member in members])
     scores = {}
@@ -246,7 +249,8 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
 
     Raises:
         ValueError: runs that cannot be judged (no card, nothing held out, mixed kinds, folds
-            missing), an unknown precision, or no candidate within the budget.
+            missing), an unknown precision, no candidate within the budget (when ``default``
+            is asked for), or ``only`` naming nothing, something else, or given with ``as_name``.
     """
     from digits.data import load_mnist
 
@@ -256,6 +260,9 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
         raise ValueError(f"drawn validation images {drawn}: expected 0 or more")
     if not only or set(only) - set(CHOSEN):
         raise ValueError(f"only {', '.join(only) or 'nothing'}: choose among {', '.join(CHOSEN)}")
+    if as_name and tuple(only) != CHOSEN:
+        raise ValueError("--only chooses among the candidates; --as ships the runs given without a choice: "
+                         "give one of them")
     members = members_of(run_paths(runs))
     arrays = arrays if arrays is not None else load_mnist()
     evidence = evidence_for(members, arrays)

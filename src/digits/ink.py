@@ -28,9 +28,12 @@ OUTLYING_SHARE = 0.01
 MIXED_BORDER = 0.2
 # Pieces of a class under this share of a crop are noise, not a stroke or a corner of background.
 PIECE_SHARE = 0.01
-# A class in one piece fewer than the other, covering at least this share of the crop and
-# its border (on average), is the background: a 5 or 7 whose bar stands apart is in two.
+# A class in one piece fewer than the other, covering at least BACKGROUND_SHARE of the crop
+# and its border (on average) and BACKGROUND_RING of the border alone, is the background: a 5
+# or 7 whose bar stands apart is in two pieces. (A bold 1 cut out tight covers most of its
+# crop too, but less of the border: the frame cuts the paper at its sides.)
 BACKGROUND_SHARE = 0.65
+BACKGROUND_RING = 0.7
 # How much more light narrow structures must stand out (grey levels) to be taken for light ink in a photo.
 CLEAR_LEAD = 0.05
 # Both tails this far from the border's level: the border is a third tone (a frame, a counter's body).
@@ -138,8 +141,8 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
     the frame so much that the border is mixed, the digit is the class in fewer pieces
     (its strokes hold together; the frame cuts the background into corners and holes),
     unless that class has just one piece fewer and covers most of the image and border
-    (``BACKGROUND_SHARE``): a 5 or 7 whose bar stands apart from its body is in two
-    pieces, the paper around it in one. Otherwise, and when both come in as many pieces,
+    (``BACKGROUND_SHARE``, ``BACKGROUND_RING``): a 5 or 7 whose bar stands apart from its
+    body is in two pieces, the paper around it in one. Otherwise, and when both come in as many pieces,
     the class covering more of the whole image and of the border together is the
     background: ink rarely covers half of a crop.
     """
@@ -147,10 +150,14 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
         return None
     level = split_level(grey)
     light_pieces, dark_pieces = pieces(grey > level), pieces(grey <= level)
-    light_share = (float((grey > level).mean()) + float((border(grey) > level).mean())) / 2
+    ring_light = float((border(grey) > level).mean())
+    light_share = (float((grey > level).mean()) + ring_light) / 2
     if light_pieces != dark_pieces:
-        fewer_share = light_share if light_pieces < dark_pieces else 1.0 - light_share
-        if abs(light_pieces - dark_pieces) > 1 or fewer_share < BACKGROUND_SHARE:
+        fewer_is_light = light_pieces < dark_pieces
+        fewer_share = light_share if fewer_is_light else 1.0 - light_share
+        fewer_ring = ring_light if fewer_is_light else 1.0 - ring_light
+        if (abs(light_pieces - dark_pieces) > 1 or fewer_share < BACKGROUND_SHARE
+                or fewer_ring < BACKGROUND_RING):
             return light_pieces > dark_pieces
     return light_share > 0.5
 

@@ -239,8 +239,9 @@ class Prediction:
         return self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
     def to_dict(self) -> dict:
-        """An error: ``path`` and ``error``. Otherwise the same keys for every answer, ``null`` where they do not
-        apply (no confidence or reason for a digit declined or read; no "not a digit" score without ink)."""
+        """An error: ``path`` and ``error``. Otherwise the same keys for every answer of a kind (a digit, or a
+        number), ``None`` where one does not apply: ``confidence`` when nothing was read, ``reason`` when
+        something was, ``not_a_digit`` when no ink reached the model. ``low_confidence`` is true or false."""
         if self.error is not None:
             return {"path": self.path, "error": self.error}
         if self.digits is not None:

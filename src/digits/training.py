@@ -23,7 +23,7 @@ from digits.augment import augmenter
 from digits.card import model_card, write_card
 from digits.config import TrainConfig
 from digits.data import Arrays, arrays_checksum, held_out, load_mnist, split
-from digits.devices import in_use, scope
+from digits.devices import in_use, predict, scope
 from digits.evaluation import metrics
 from digits.checkpoint import EpochCheckpoint, TrainingDivergedError, epochs_done, load_state, training_data
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
@@ -244,14 +244,14 @@ def train(config: TrainConfig, data: Arrays | None = None, resume: bool = False,
 
     Raises:
         ValueError: a setting is out of range, or the devices asked for cannot be had
-            (before anything is read or written).
+            (before training starts).
         LockedError: another run is writing the same model.
         FileExistsError: an interrupted run's checkpoint is there, and neither ``resume`` nor ``restart`` was given.
         TrainingDivergedError: the loss became NaN or infinite; the model file is untouched.
     """
     config.validate()
     out = Path(config.output_path())
-    spread = scope(devices, config.batch_size)
+    spread = scope(devices, None if resume else config.batch_size)
     with spread, exclusive_lock(lock_path(out), f"{out}"):
         return train_locked(config, out, data, resume, restart, verbose, callbacks)
 
@@ -295,13 +295,15 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
         *(callbacks or []),
     ]
     validation = (x_validation, targets(y_validation, config)) if len(x_validation) else None
-    if not config.validate_every_epoch:
-        validation = None  # scored once, after training, as for every run
+    if not config.validate_every_epoch or in_use() > 1:
+        # Scored once, after training, as for every run (over several devices, padded so
+        # that its last batch splits evenly, which Keras's own validation would not do).
+        validation = None
     # The images are fed in an order fixed by (seed, epoch), not by Keras's shuffle, so that
     # a resumed run continues exactly where the interrupted one stopped.
     if first_epoch < config.epochs:  # all done when a run stopped after its last checkpoint
         trainer.fit(training_data(x_fit, targets(y_fit, config), config.batch_size, config.seed, first_epoch,
-                                  config.epochs),
+                                  config.epochs, whole=in_use() > 1),
                     steps_per_epoch=steps_per_epoch, epochs=config.epochs, initial_epoch=first_epoch,
                     validation_data=validation, callbacks=run_callbacks, verbose=verbose, shuffle=False)
     if checkpoint.diverged is not None:
@@ -319,11 +321,11 @@ def train_locked(config: TrainConfig, out: Path, data: Arrays | None, resume: bo
     def scores(x: np.ndarray, y: np.ndarray) -> dict | None:
         if not len(x):
             return None
-        return metrics(model.predict(scale_mnist(x), batch_size=SCORING_BATCH_SIZE, verbose=0), y)
+        return metrics(predict(model, scale_mnist(x), SCORING_BATCH_SIZE), y)
 
     validation_scores = scores(x_validation, y_validation)
     if config.folds:
-        save_out_of_fold(out, model.predict(scale_mnist(x_validation), batch_size=SCORING_BATCH_SIZE, verbose=0),
+        save_out_of_fold(out, predict(model, scale_mnist(x_validation), SCORING_BATCH_SIZE),
                          held_out(len(images), config.validation_split, config.fold, config.folds))
     clock.lap("validation")
     test_scores = scores(x_test[..., None], y_test)
