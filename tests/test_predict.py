@@ -50,6 +50,19 @@ def test_json_fields(default_recogniser):
     assert prediction["confidence"] == max(prediction["probabilities"])
 
 
+def test_a_declined_answer_names_the_digits_it_was_most_like_when_asked_for_more_than_one():
+    from digits.predict import Prediction
+
+    probabilities = [0.0] * 10
+    probabilities[9], probabilities[4] = 0.36, 0.02
+    declined = Prediction("x.png", reason="this does not look like a digit (61% sure)", probabilities=probabilities,
+                          not_a_digit=0.61)
+    assert declined.describe() == "x.png: no digit: this does not look like a digit (61% sure)"
+    assert declined.describe(top=2) == ("x.png: no digit: this does not look like a digit (61% sure); "
+                                        "most like 9 (36.0%), 4 (2.0%)")
+    assert Prediction("blank.png", reason="no ink").describe(top=3) == "blank.png: no digit: no ink"
+
+
 def test_every_answer_has_the_same_keys_declined_or_read(default_recogniser):
     blank, five = (prediction.to_dict() for prediction in recognise(
         [SAMPLES / "blank-canvas.png", SAMPLES / "five-28x28.png"], default_recogniser))

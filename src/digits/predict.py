@@ -263,10 +263,12 @@ class Prediction:
             if self.number is None:
                 return f"{self.path}: no number: {self.reason}"
             return f"{self.path}: {self.number} ({100 * self.confidence:.1f}% for the least sure digit){flag}"
-        if self.digit is None:
-            return f"{self.path}: no digit: {self.reason}"
         ranked = np.argsort(self.probabilities)[::-1][:max(1, top)]
         answers = ", ".join(f"{digit} ({100 * self.probabilities[digit]:.1f}%)" for digit in ranked)
+        if self.digit is None:
+            # Declined: with --top, the digits it was most like, for a person to judge.
+            most_like = f"; most like {answers}" if top > 1 and self.probabilities else ""
+            return f"{self.path}: no digit: {self.reason}{most_like}"
         return f"{self.path}: {answers}{flag}"
 
 
