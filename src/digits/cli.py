@@ -416,9 +416,9 @@ def command_tune(arguments: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
-    from digits.predict import SHIPPED_MODELS
     from digits.config import ARCHITECTURE_NAMES
     from digits.engines import ENGINES
+    from digits.predict import SHIPPED_MODELS
 
     from digits import __version__
 

@@ -41,7 +41,6 @@ from digits.preprocess import scale_mnist
 # gives about 22,000 at 12 M, above the 20,000 the default model is held to.
 MAX_MULTIPLY_ADDS = 12_000_000
 PRECISIONS = ("auto", "int8", "float32")
-CHOSEN = SHIPPED_MODELS  # the models a choice writes
 
 
 def candidates_of(names: list[str], archs: list[str]) -> dict[str, list[int]]:
@@ -81,15 +80,20 @@ class Choice:
     rule: str
 
 
+def check_names(names: tuple[str, ...], what: str) -> None:
+    """Refuse ``names`` that are empty or not all shipped models' names (``what`` names them in the message)."""
+    if not names or set(names) - set(SHIPPED_MODELS):
+        raise ValueError(f"{what} {', '.join(names) or 'nothing'}: choose among {', '.join(SHIPPED_MODELS)}")
+
+
 def choose(members: list[Member], evidence: Evidence, max_multiply_adds: int = MAX_MULTIPLY_ADDS,
-           names: tuple[str, ...] = CHOSEN) -> tuple[list[Choice], dict[str, dict]]:
+           names: tuple[str, ...] = SHIPPED_MODELS) -> tuple[list[Choice], dict[str, dict]]:
     """The choices ``names`` asks for: ``default`` (most accurate within the budget) and ``accurate`` (most
     accurate); and every candidate's scores.
 
     Ties go to the cheaper, then the lower loss.
     """
-    if not names or set(names) - set(CHOSEN):
-        raise ValueError(f"choices {', '.join(names) or 'none'}: choose among {', '.join(CHOSEN)}")
+    check_names(names, "choices")
     costs = [member_cost(member) for member in members]
     candidates = candidates_of([member.name for member in members], [member.arch for member in members])
     scores = {}
@@ -233,7 +237,7 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
 
 def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, as_name: str | None = None,
          max_multiply_adds: int = MAX_MULTIPLY_ADDS, precision: str = "auto", drawn: int = 0,
-         only: tuple[str, ...] = CHOSEN) -> dict[str, dict]:
+         only: tuple[str, ...] = SHIPPED_MODELS) -> dict[str, dict]:
     """Choose and write ``default`` and ``accurate`` from ``runs`` (or, with ``as_name``, the runs averaged as that).
 
     Args:
@@ -258,9 +262,8 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
         raise ValueError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
     if drawn < 0:
         raise ValueError(f"drawn validation images {drawn}: expected 0 or more")
-    if not only or set(only) - set(CHOSEN):
-        raise ValueError(f"only {', '.join(only) or 'nothing'}: choose among {', '.join(CHOSEN)}")
-    if as_name and tuple(only) != CHOSEN:
+    check_names(only, "only")
+    if as_name and tuple(only) != SHIPPED_MODELS:
         raise ValueError("--only chooses among the candidates; --as ships the runs given without a choice: "
                          "give one of them")
     members = members_of(run_paths(runs))
@@ -272,7 +275,7 @@ def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, 
                             if max_multiply_adds != MAX_MULTIPLY_ADDS and not as_name else [])
                          + (["--precision", precision] if precision != "auto" else [])
                          + (["--drawn-validation", str(drawn)] if drawn else [])
-                         + (["--only", *only] if tuple(only) != CHOSEN and not as_name else []))
+                         + (["--only", *only] if tuple(only) != SHIPPED_MODELS and not as_name else []))
     if as_name:
         everyone = list(range(len(members)))
         rule = f"the members given ({', '.join(member.name for member in members)}), averaged"
