@@ -86,6 +86,10 @@ def test_training_adds_the_pen_digits_to_the_drawn_images(cached_rows, monkeypat
     mixed, mixed_labels = with_synthetic(images, labels, config)
     assert mixed.shape == (15, 28, 28, 1)
     assert sorted(np.bincount(mixed_labels, minlength=11)[[0, 1, 10]]) == [4, 5, 6]  # MNIST 0s, drawn, pen 1s
+    # MNIST weighed more: each of its images twice, the drawn and pen images once.
+    mixed, mixed_labels = with_synthetic(images, labels, config.replace(mnist_repeats=2))
+    assert mixed.shape == (19, 28, 28, 1)
+    assert sorted(np.bincount(mixed_labels, minlength=11)[[0, 1, 10]]) == [5, 6, 8]
 
 
 # The first three of each digit among UCI's 14 test writers (rows of ``held_out_writer_rows()``:

@@ -317,6 +317,10 @@ def test_drawn_images_and_a_start_model_are_checked_before_training(tmp_path):
         preset("robust").replace(pen_digits=-1, out=str(tmp_path / "m.keras")).validate()
     with pytest.raises(ValueError, match="pen_digits 100: needs synthetic above 0"):
         preset("fast").replace(pen_digits=100, out=str(tmp_path / "m.keras")).validate()
+    with pytest.raises(ValueError, match="mnist_repeats 0: expected a whole number"):
+        preset("robust").replace(mnist_repeats=0, out=str(tmp_path / "m.keras")).validate()
+    with pytest.raises(ValueError, match="mnist_repeats 2: .*needs synthetic above 0"):
+        preset("best").replace(mnist_repeats=2, out=str(tmp_path / "m.keras")).validate()
     with pytest.raises(ValueError, match="init_from 'nosuch'"):
         preset("robust").replace(init_from="nosuch", out=str(tmp_path / "m.keras")).validate()
     preset("robust").replace(out=str(tmp_path / "m.keras")).validate()

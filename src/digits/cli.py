@@ -64,8 +64,8 @@ def command_train(arguments: argparse.Namespace) -> int:
         learning_rate=arguments.learning_rate, seed=arguments.seed,
         validation_split=arguments.validation_split, out=arguments.out,
         augment=arguments.augment, ink_augment=arguments.ink_augment, elastic=arguments.elastic,
-        synthetic=arguments.synthetic, pen_digits=arguments.pen_digits, init_from=arguments.init_from,
-        folds=arguments.folds, fold=arguments.fold,
+        synthetic=arguments.synthetic, pen_digits=arguments.pen_digits, mnist_repeats=arguments.mnist_repeats,
+        init_from=arguments.init_from, folds=arguments.folds, fold=arguments.fold,
         validate_every_epoch=arguments.validate_every_epoch,
     )
     # Checked before Keras is imported: a wrong flag costs no time and touches no file.
@@ -107,7 +107,7 @@ def command_train(arguments: argparse.Namespace) -> int:
 
 
 RECIPE_FLAGS = ("epochs", "batch_size", "learning_rate", "augment", "ink_augment", "elastic", "synthetic", "pen_digits",
-                "init_from", "validation_split", "validate_every_epoch")
+                "mnist_repeats", "init_from", "validation_split", "validate_every_epoch")
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
@@ -455,6 +455,9 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--pen-digits", type=int,
                              help="images drawn from UCI pen digits' training writers, added with --synthetic "
                                   "(default: the preset's)")
+        command.add_argument("--mnist-repeats", type=int,
+                             help="times each MNIST image appears an epoch beside the drawn and pen images "
+                                  "(default: the preset's, 1)")
         command.add_argument("--init-from", help="start from this trained model's weights: a .keras path, a "
                                                  "shipped model's name or mnist-only, same --arch (default: the preset's)")
         command.add_argument("--validation-split", type=float,

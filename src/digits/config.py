@@ -38,6 +38,9 @@ class TrainConfig:
     synthetic: int = 0
     # Images drawn from UCI pen digits' training writers (digits.pen_digits), added like the drawn ones.
     pen_digits: int = 0
+    # Each MNIST training image appears this many times an epoch (its augmentation differs each
+    # time): more weight on MNIST against the drawn and pen images, the same variety of both.
+    mnist_repeats: int = 1
     # Start from this trained model's weights (a path or a shipped model's name; same arch).
     init_from: str = ""
     # Exponential moving average of the weights, evaluated and saved instead of the raw weights.
@@ -73,7 +76,7 @@ class TrainConfig:
 
         if self.arch not in ARCHITECTURE_NAMES:
             raise ValueError(f"arch {self.arch!r}: choose one of {', '.join(ARCHITECTURE_NAMES)}")
-        for name in ("epochs", "batch_size"):
+        for name in ("epochs", "batch_size", "mnist_repeats"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} {value}: expected a whole number of at least 1")
@@ -95,6 +98,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} {value}: expected a whole number of drawn images, 0 or more")
+        if self.mnist_repeats > 1 and not self.synthetic:
+            raise ValueError(f"mnist_repeats {self.mnist_repeats}: weighs MNIST against drawn images, so needs synthetic "
+                             f"above 0 (for MNIST alone, give more --epochs)")
         if self.pen_digits and not self.synthetic:
             raise ValueError(f"pen_digits {self.pen_digits}: needs synthetic above 0 (the drawn set's 'not a digit' "
                              f"examples)")

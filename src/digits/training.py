@@ -89,8 +89,9 @@ SYNTHETIC_SEED = 0
 
 
 def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The uint8 training images plus ``config.synthetic`` drawn ones (digits.synthetic) and ``config.pen_digits``
-    drawn from UCI pen digits' training writers (digits.pen_digits), shuffled in; unchanged when synthetic is 0.
+    """The uint8 training images, ``config.mnist_repeats`` times each, plus ``config.synthetic`` drawn ones
+    (digits.synthetic) and ``config.pen_digits`` drawn from UCI pen digits' training writers (digits.pen_digits),
+    shuffled in; unchanged when synthetic is 0.
 
     The drawn set redraws only these training images, never the validation split.
     """
@@ -105,6 +106,7 @@ def with_synthetic(images: np.ndarray, labels: np.ndarray, config: TrainConfig) 
     drawn, drawn_labels = training_set(config.synthetic, SYNTHETIC_SEED, images[..., 0], labels,
                                        workers=min(8, os.cpu_count() or 1))
     drawn, drawn_labels = np.concatenate([drawn, pen]), np.concatenate([drawn_labels, pen_labels])
+    images, labels = np.concatenate([images] * config.mnist_repeats), np.concatenate([labels] * config.mnist_repeats)
     order = np.random.default_rng(config.seed).permutation(len(images) + len(drawn))
     return (np.concatenate([images, drawn[..., None]])[order],
             np.concatenate([labels, drawn_labels])[order])
