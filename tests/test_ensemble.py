@@ -81,6 +81,9 @@ def test_ship_as_a_name_averages_the_runs_given_judged_on_the_validation_split(s
     assert card["validation"]["samples"] == 60 and "the validation split (60 training images held out)" in card[
         "selection"]
     assert [member["run"] for member in card["members"]] == ["fast-fast-s1.keras", "fast-fast-s0.keras"]
+    # The recipe the members share; where they differ (the seed) each member's entry says.
+    assert card["config"]["seed"] is None and card["config"]["preset"] == "fast" and card["config"]["arch"] == "fast"
+    assert [(member["seed"], member["mnist_repeats"]) for member in card["members"]] == [(1, 1), (0, 1)]
     assert (tmp_path / "pair.onnx").exists() and card["precision"] == "float32"
     assert card["reproduce"] == (f"digits ship {split_runs / 'fast-fast-s1.keras'} {split_runs / 'fast-fast-s0.keras'} "
                                  f"--out {tmp_path} --as pair --precision float32")

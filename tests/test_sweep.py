@@ -7,7 +7,7 @@ import pytest
 from digits.card import card_path
 from digits.config import TrainConfig
 from digits.engines import ProcessEngine
-from digits.sweep import Sweep, is_done, parse_seeds, run_sweep
+from digits.sweep import Sweep, is_done, parse_seeds, pending, run_sweep
 
 
 def tiny_recipe(**changes):
@@ -89,3 +89,26 @@ def test_the_command_skips_runs_with_cards_and_says_so(tmp_path, capsys):
     assert capsys.readouterr().err.splitlines() == [
         "digits: error: seeds '1-0': range 1-0 runs backwards",
         "digits: error: folds 1: expected 0 (no folds) or a whole number of at least 2"]
+
+
+def test_a_run_found_at_its_path_with_other_settings_is_refused_not_taken_for_done(tmp_path, capsys):
+    from dataclasses import asdict
+
+    from digits.cli import main
+    from digits.config import preset
+
+    trained = preset("fast").replace(seed=0, out=str(tmp_path / "fast-fast-s0.keras"))
+    card_path(trained.output_path()).write_text(json.dumps({"config": asdict(trained)}))
+    assert main(["sweep", "--preset", "fast", "--seeds", "0", "--out", str(tmp_path)]) == 0
+    assert "1 runs: 1 done before, 0 to train" in capsys.readouterr().err
+    assert main(["sweep", "--preset", "fast", "--seeds", "0", "--epochs", "3", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"digits: error: {trained.output_path()} was trained with other settings: epochs 2 (asked: 3); "
+        f"give this sweep another --out")
+    # A cut run's checkpoint counts the same way: it would be resumed with its own settings.
+    started = trained.replace(out=str(tmp_path / "fast-fast-s1.keras"), seed=1)
+    folder = tmp_path / "fast-fast-s1.keras.checkpoint"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(asdict(started)))
+    with pytest.raises(ValueError, match=r"fast-fast-s1.keras was trained with other settings: learning_rate"):
+        pending([started.replace(learning_rate=1e-3)])

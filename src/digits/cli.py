@@ -113,14 +113,14 @@ RECIPE_FLAGS = ("epochs", "batch_size", "learning_rate", "augment", "ink_augment
 def command_sweep(arguments: argparse.Namespace) -> int:
     from digits.config import preset
     from digits.engines import check_engine, open_engine
-    from digits.sweep import Sweep, is_done, parse_seeds, run_sweep
+    from digits.sweep import Sweep, parse_seeds, pending, run_sweep
 
     recipe = preset(arguments.preset).replace(**{name: getattr(arguments, name) for name in RECIPE_FLAGS})
     archs = tuple(arguments.arch or [recipe.arch])
     configs = Sweep(recipe, archs, tuple(parse_seeds(arguments.seeds)), arguments.folds or 0, arguments.refit,
                     arguments.out).runs()
     check_engine(arguments.engine, arguments.scheduler, arguments.workers)
-    todo = [config for config in configs if not is_done(config)]
+    todo = pending(configs)
     print(f"{len(configs)} runs: {len(configs) - len(todo)} done before, {len(todo)} to train", file=sys.stderr)
     failed = 0
     if todo:

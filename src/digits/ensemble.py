@@ -16,6 +16,7 @@ every choice.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections import defaultdict
@@ -203,6 +204,7 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
     rescaled = rescale(probabilities, temperature)
     details = {
         "members": [{"arch": card["config"]["arch"], "seed": card["config"]["seed"], "run": path.name,
+                     "epochs": card["config"].get("epochs"), "mnist_repeats": card["config"].get("mnist_repeats", 1),
                      "init_from": card["config"].get("init_from", ""), "train_images": card.get("train_images"),
                      "train_seconds": card.get("train_seconds")}
                     for card, path in zip(cards, [path for member in chosen for path in member.shipped_runs()])],
@@ -225,7 +227,8 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
             + f"; the ONNX model is {precision} (float32 {float_scores['accuracy']:.4f}"
             + (f", int8 {int8_scores['accuracy']:.4f}" if int8_scores else "")
             + f" on {len(check_labels):,} held-out images); {shipped_as}; the test set was scored once afterwards")
-    config = TrainConfig(**cards[0]["config"]).__dict__ | {"out": "", "arch": "+".join(sorted({m.arch for m in chosen}))}
+    config = shared_recipe([TrainConfig(**card["config"]) for card in cards]) | {
+        "out": "", "arch": "+".join(sorted({m.arch for m in chosen}))}
     card = model_card(keras_path.name, config, model.count_params(), text,
                       metrics(rescaled[:mnist_count], evidence.labels), test, arrays_checksum(arrays),
                       cards[0].get("history", []), **details)
@@ -233,6 +236,13 @@ def write_model(name: str, members: list[Member], indices: list[int], evidence: 
     export(keras_path, keras_path.with_suffix(".onnx"), precision=precision, check_images=images[:512, ..., 0],
            calibration_images=images[:2000, ..., 0])
     return card
+
+
+def shared_recipe(configs: list[TrainConfig]) -> dict:
+    """The settings all ``configs`` share; a setting on which they differ is ``None`` (each member's card has its own)."""
+    settings = [dataclasses.asdict(config) for config in configs]
+    return {name: value if all(other[name] == value for other in settings) else None
+            for name, value in settings[0].items()}
 
 
 def ship(runs: list[str], out: str | os.PathLike, arrays: Arrays | None = None, as_name: str | None = None,

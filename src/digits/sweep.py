@@ -7,12 +7,16 @@ engine (``digits.engines``): local processes by default, or a Dask cluster, wher
 worker trains one run at a time.
 
 Names: ``OUT/ARCH-PRESET-sSEED.keras``; with folds, ``...-sSEED-foldKofN.keras`` for
-each fold and, with ``refit``, ``...-sSEED-all.keras`` trained on all 60,000 images.
+each fold and, with ``refit``, ``...-sSEED-all.keras`` trained on all 60,000 images. A run
+found at its path with other settings (another ``--epochs``, ``--mnist-repeats``, ...) is
+refused rather than taken for done: such a sweep needs its own ``out``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +86,43 @@ def is_done(config: TrainConfig) -> bool:
     return card_path(config.output_path()).exists()
 
 
+def saved_recipe(config: TrainConfig) -> dict | None:
+    """The settings the run at ``config``'s path was trained (or started) with: its card's, else its checkpoint's."""
+    from digits.training import checkpoint_dir
+
+    out = Path(config.output_path())
+    for path in (card_path(out), checkpoint_dir(out) / "config.json"):
+        if path.exists():
+            try:
+                saved = json.loads(path.read_text())
+            except ValueError:
+                return None  # unreadable: training itself says so
+            return saved.get("config", saved) if path == card_path(out) else saved
+    return None
+
+
+def pending(configs: list[TrainConfig]) -> list[TrainConfig]:
+    """The runs of ``configs`` still to train (no card yet).
+
+    Raises:
+        ValueError: a run at one of these paths was trained or started with other settings (a
+            card or checkpoint is found by its name, which holds only network, preset, seed and fold).
+    """
+    for config in configs:
+        saved = saved_recipe(config)
+        if not isinstance(saved, dict) or not saved:
+            continue
+        asked = dataclasses.asdict(config)
+        differing = [field for field in dataclasses.fields(TrainConfig) if field.name != "out"
+                     and saved.get(field.name, field.default) != asked[field.name]]
+        if differing:
+            settings = ", ".join(f"{field.name} {saved.get(field.name, field.default)} (asked: {asked[field.name]})"
+                                 for field in differing)
+            raise ValueError(f"{config.output_path()} was trained with other settings: {settings}; "
+                             f"give this sweep another --out")
+    return [config for config in configs if not is_done(config)]
+
+
 @dataclass(frozen=True)
 class RunResult:
     """What a finished run reports back: where it is, its validation accuracy (``None`` without one), its time."""
@@ -112,6 +153,6 @@ def run_sweep(configs: list[TrainConfig], engine, data=None):
 
     An outcome's ``result`` is a ``RunResult``; its ``error`` says why a run failed.
     """
-    todo = [config for config in configs if not is_done(config)]
+    todo = pending(configs)
     yield from engine.map(functools.partial(train_run, data=data), todo)
 
