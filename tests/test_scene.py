@@ -196,3 +196,19 @@ def test_a_pen_reaching_in_onto_a_digit_takes_only_the_pen_away(mnist):
     photo = shadowed_desk([x_train[index] for index in (13, 2, 3)], shade=1.0)
     ImageDraw.Draw(photo).line([(345, 10), (300, 240)], fill=50, width=9)
     assert len(segment(photo)) == 3
+
+
+@pytest.mark.parametrize("index", [46, 57, 66])  # an 8, a 9 and a 6 of MNIST's training set
+def test_a_digit_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(mnist, index):
+    # Its strokes are solid enough to pass for a sheet, with the loops' holes (the canvas's
+    # own black) for the writing: read so, the 8 and 9 came out as 1 and the 6 as "a dot".
+    from PIL import ImageFilter
+
+    from digits.predict import load_recogniser, recognise
+
+    (x_train, y_train), _ = mnist
+    canvas = Image.fromarray(x_train[index]).resize((280, 280), Image.Resampling.BICUBIC).filter(
+        ImageFilter.MaxFilter(13))
+    grey = grey_of(canvas)
+    assert find_sheet(grey) is grey
+    assert recognise([canvas], load_recogniser("default"))[0].digit == y_train[index]
