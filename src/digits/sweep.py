@@ -86,18 +86,23 @@ def is_done(config: TrainConfig) -> bool:
     return card_path(config.output_path()).exists()
 
 
-def saved_recipe(config: TrainConfig) -> dict | None:
-    """The settings the run at ``config``'s path was trained (or started) with: its card's, else its checkpoint's."""
+def saved_recipe(config: TrainConfig) -> TrainConfig | None:
+    """The settings the run at ``config``'s path was trained (or started) with: its card's, else its checkpoint's.
+
+    None when there is neither, or what is there cannot be read as settings (training itself says so).
+    """
     from digits.training import checkpoint_dir
 
     out = Path(config.output_path())
-    for path in (card_path(out), checkpoint_dir(out) / "config.json"):
+    card, checkpoint = card_path(out), checkpoint_dir(out) / "config.json"
+    for path in (card, checkpoint):
         if path.exists():
             try:
                 saved = json.loads(path.read_text())
-            except ValueError:
-                return None  # unreadable: training itself says so
-            return saved.get("config", saved) if path == card_path(out) else saved
+                saved = saved.get("config") if path == card else saved
+                return TrainConfig(**saved) if saved else None
+            except (ValueError, TypeError, AttributeError):
+                return None
     return None
 
 
@@ -110,14 +115,12 @@ def pending(configs: list[TrainConfig]) -> list[TrainConfig]:
     """
     for config in configs:
         saved = saved_recipe(config)
-        if not isinstance(saved, dict) or not saved:
+        if saved is None:
             continue
-        asked = dataclasses.asdict(config)
-        differing = [field for field in dataclasses.fields(TrainConfig) if field.name != "out"
-                     and saved.get(field.name, field.default) != asked[field.name]]
+        was, asked = dataclasses.asdict(saved), dataclasses.asdict(config)
+        differing = [name for name in asked if name != "out" and was[name] != asked[name]]
         if differing:
-            settings = ", ".join(f"{field.name} {saved.get(field.name, field.default)} (asked: {asked[field.name]})"
-                                 for field in differing)
+            settings = ", ".join(f"{name} {was[name]} (asked: {asked[name]})" for name in differing)
             raise ValueError(f"{config.output_path()} was trained with other settings: {settings}; "
                              f"give this sweep another --out")
     return [config for config in configs if not is_done(config)]
