@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -193,7 +194,10 @@ def tight_crop(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
 
 
 def meter(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
-    """A counter's strip: each digit in its own window, light on dark or dark on light, tilted, photographed."""
+    """A counter's strip: each digit in its own window, light on dark or dark on light, tilted, photographed.
+
+    ``digits`` are uint8 white on black (MNIST's handwriting, or ``printed_digit``'s print).
+    """
     height = int(random.integers(40, 110))
     window = int(height * random.uniform(0.65, 0.85))
     gap = int(height * random.uniform(0.1, 0.35))
@@ -216,6 +220,25 @@ def meter(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
     image = image.rotate(random.uniform(-8, 8), resample=Image.Resampling.BICUBIC, expand=True,
                          fillcolor=int(body * 0.5 * 255))
     return jpeg(image.filter(ImageFilter.GaussianBlur(random.uniform(0.2, 1.0))), int(random.integers(60, 92)))
+
+
+# TrueType faces that matplotlib ships: printed digits as counters and forms show them. No
+# training set draws from TrueType (``digits.synthetic`` draws Hershey stroke fonts), so these
+# are a kind of digit the models never met.
+PRINTED_FACES = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSansMono", "DejaVuSansMono-Bold",
+                 "DejaVuSerif", "DejaVuSerif-Bold", "cmr10", "cmss10", "STIXGeneral", "STIXGeneralBol")
+
+
+def printed_digit(digit: int, random: np.random.Generator) -> np.ndarray:
+    """The digit in a face from PRINTED_FACES, uint8 white on black, cut to its ink."""
+    import matplotlib
+    from PIL import ImageFont
+
+    face = str(random.choice(PRINTED_FACES))
+    font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{face}.ttf"), 64)
+    glyph = Image.new("L", (128, 128), 0)
+    ImageDraw.Draw(glyph).text((64, 64), str(digit), font=font, fill=255, anchor="mm")
+    return tight(np.asarray(glyph))
 
 
 # Non-digits, drawn with a pen the way people draw them (not the training set's generator).

@@ -124,6 +124,17 @@ def test_a_speck_is_not_a_digit():
         to_model_input(paper)
 
 
+def test_too_little_ink_gives_no_size_that_is_not_the_files():
+    from digits.ink import check_amount
+
+    # Ink is counted on the image shrunk to the working size, or on the sheet cut out of a
+    # photo: the reason once gave that size ("in a 248x248 image" for a 640x480 photo).
+    mask = np.zeros((384, 512), dtype=bool)
+    mask[200:203, 300] = True
+    with pytest.raises(NoDigitError, match=r"^no ink: only 3 ink pixels, fewer than a digit needs \(99\)$"):
+        check_amount(mask)
+
+
 def test_unreadable_inputs_give_one_line_errors(tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("not an image")

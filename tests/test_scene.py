@@ -212,3 +212,26 @@ def test_a_digit_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(mn
     grey = grey_of(canvas)
     assert find_sheet(grey) is grey
     assert recognise([canvas], load_recogniser("default"))[0].digit == y_train[index]
+
+
+def grained_desk_with_light_pen(digit: np.ndarray) -> Image.Image:
+    """A sheet on a wooden desk whose light grain runs into the sheet's edges, a light grey pen against its corner."""
+    rows, columns = np.mgrid[0:480, 0:640].astype(np.float64)
+    desk = 0.3 + 0.2 * np.sin(2 * math.pi * (rows + 12 * np.sin(columns / 45)) / 34)
+    desk[90:390, 170:470] = 0.92
+    ink = np.asarray(Image.fromarray(digit).resize((150, 150), Image.Resampling.BICUBIC), dtype=np.float64) / 255
+    region = desk[165:315, 245:395]
+    region[:] = region * (1 - ink) + 0.05 * ink
+    photo = Image.fromarray((np.clip(desk, 0, 1) * 255).astype(np.uint8))
+    ImageDraw.Draw(photo).line([(40, 20), (180, 100)], fill=175, width=12)
+    return photo
+
+
+def test_a_wooden_desks_grain_and_a_light_pen_touching_the_sheet_are_no_paper(five):
+    # Both are light enough to count as paper and join the sheet: once, the sheet was then too
+    # ragged to be one, and the whole photo went to the ink stage ("no ink: nearly uniform").
+    photo = grained_desk_with_light_pen(five)
+    sheet = find_sheet(grey_of(photo))
+    edge = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
+    assert edge.min() > 0.8
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85

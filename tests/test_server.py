@@ -121,7 +121,7 @@ def test_blank_canvas_is_no_digit(server):
      "Not a digit: this looks like something else (87% sure)."),
     ({"digit": None, "reason": "no ink: the image is nearly uniform (contrast 0.00 < 0.15)"},
      "I can't see a digit here: the image is blank."),
-    ({"digit": None, "reason": "no ink: only 3 ink pixels in a 28x28 image"},
+    ({"digit": None, "reason": "no ink: only 3 ink pixels, fewer than a digit needs (4)"},
      "I can't see a digit here: there is too little ink."),
     ({"digit": None, "reason": "no ink: only small marks stand out (under a thousandth of the image); crop closer "
                                "to the digit"},

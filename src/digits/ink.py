@@ -413,8 +413,10 @@ def principal_axis(rows: np.ndarray, columns: np.ndarray) -> tuple[float, float]
 
 def check_amount(mask: np.ndarray) -> None:
     ink_pixels = int(mask.sum())
-    if ink_pixels < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):
-        raise NoDigitError(f"no ink: only {ink_pixels} ink pixels in a {mask.shape[1]}x{mask.shape[0]} image")
+    needed = max(MIN_INK_PIXELS, math.ceil(MIN_INK_FRACTION * mask.size))
+    if ink_pixels < needed:
+        # Counted where the ink is looked for (a large photo is shrunk, a sheet cut out), so no image size is given.
+        raise NoDigitError(f"no ink: only {ink_pixels} ink pixels, fewer than a digit needs ({needed})")
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:

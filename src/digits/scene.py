@@ -69,6 +69,10 @@ PRINTED_LINE = 4
 PRINTED_LEVEL = 0.04
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
+# A light pen or cable touching the sheet, or the light grain of a wooden desk, joins it (with
+# the corners the closing fills between them): parts of the light region narrower than this
+# share of its side (the square root of its area) are no paper.
+NARROW_PART = 0.03
 
 
 def hull_points(mask: np.ndarray) -> np.ndarray:
@@ -156,7 +160,8 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     from scipy import ndimage
     from scipy.spatial import ConvexHull
 
-    sheet = ndimage.binary_fill_holes(paper)
+    sheet = without_narrow_parts(ndimage.binary_fill_holes(paper))
+    paper = paper & sheet
     share = sheet.mean()
     if not MIN_SHEET_FRACTION <= share <= MAX_SHEET_FRACTION:
         return None
@@ -203,14 +208,12 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     digit (``pens_onto_digits``), and it holds no wide dark area (a shadow, which writing in
     it may join). Otherwise only the part a long straight line fits in (an opening along the
     object's own direction) and a wide square does not (a shadow is wide, a pen is not) is
-    removed, so writing a pen touches stays. The paper under it is a closing (maximum, then minimum,
-    over a window wider than a pen), which removes dark structures narrower than the window.
+    removed, so writing a pen touches stays. The paper under it is ``paper_shade``.
     """
     from scipy import ndimage
 
     short_side = min(image.shape)
-    window = max(9, short_side // 6)
-    paper = ndimage.minimum_filter(ndimage.maximum_filter(image, size=window), size=window)
+    paper = paper_shade(image)
     darkness = paper - image
     # The sheet and a thin ring past its inner edge: an object lying across the edge stays
     # dark in the ring, while writing that only comes near the edge ends on paper before it.
@@ -253,6 +256,15 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     if not covered.any():
         return image
     return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+
+
+def paper_shade(image: np.ndarray) -> np.ndarray:
+    """The paper's shade without what lies on it: a closing (maximum, then minimum) over a window
+    a sixth of the shorter side wide, which removes dark structures narrower than that (strokes, a pen)."""
+    from scipy import ndimage
+
+    window = max(9, min(image.shape) // 6)
+    return ndimage.minimum_filter(ndimage.maximum_filter(image, size=window), size=window)
 
 
 def pens_onto_digits(labels: np.ndarray, candidates: np.ndarray, inner: np.ndarray, wide: np.ndarray,
@@ -324,6 +336,19 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
     return covered
 
 
+def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:
+    """The sheet without what an opening NARROW_PART of its side wide removes (a light pen lying against it), in one piece."""
+    from scipy import ndimage
+
+    width = max(2, round(NARROW_PART * math.sqrt(sheet.sum())))
+    # Padded with the frame's own edge first: the frame cuts a sheet, it does not narrow it.
+    opened = ndimage.binary_opening(np.pad(sheet, width, mode="edge"), iterations=width)[width:-width, width:-width]
+    labels, count = ndimage.label(opened)
+    if count == 0:
+        return sheet
+    return labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+
+
 def find_sheet(grey: np.ndarray) -> np.ndarray:
     """The sheet alone, upright, the surroundings painted in the paper's shade; ``grey`` itself when there is none.
 
@@ -356,6 +381,7 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     window = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
     image, inner = image[window], inner[window]
     image = without_crossing_objects(image, inner)
-    # Outside the sheet, continue the nearest paper: its shade, shadows included, so no edge is left to look like ink.
+    # Outside the sheet, continue the nearest paper's shade (shadows included; writing, or a dark
+    # thing on the rim, left out), so that no edge or smear is left to look like ink.
     nearest = ndimage.distance_transform_edt(~inner, return_distances=False, return_indices=True)
-    return image[nearest[0], nearest[1]].astype(np.float32)
+    return np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32)
