@@ -14,6 +14,7 @@ looked at while the sheet finder was written.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from pathlib import Path
@@ -229,13 +230,17 @@ PRINTED_FACES = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuS
                  "DejaVuSerif", "DejaVuSerif-Bold", "cmr10", "cmss10", "STIXGeneral", "STIXGeneralBol")
 
 
-def printed_digit(digit: int, random: np.random.Generator) -> np.ndarray:
-    """The digit in a face from PRINTED_FACES, uint8 white on black, cut to its ink."""
+@functools.cache
+def printed_face(face: str):
     import matplotlib
     from PIL import ImageFont
 
-    face = str(random.choice(PRINTED_FACES))
-    font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{face}.ttf"), 64)
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{face}.ttf"), 64)
+
+
+def printed_digit(digit: int, random: np.random.Generator) -> np.ndarray:
+    """The digit in a face from PRINTED_FACES, uint8 white on black, cut to its ink."""
+    font = printed_face(str(random.choice(PRINTED_FACES)))
     glyph = Image.new("L", (128, 128), 0)
     ImageDraw.Draw(glyph).text((64, 64), str(digit), font=font, fill=255, anchor="mm")
     return tight(np.asarray(glyph))

@@ -124,7 +124,7 @@ def test_a_speck_is_not_a_digit():
         to_model_input(paper)
 
 
-def test_too_little_ink_gives_no_size_that_is_not_the_files():
+def test_too_little_ink_reason_names_no_image_size():
     from digits.ink import check_amount
 
     # Ink is counted on the image shrunk to the working size, or on the sheet cut out of a

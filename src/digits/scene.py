@@ -70,8 +70,8 @@ PRINTED_LEVEL = 0.04
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 # A light pen or cable touching the sheet, or the light grain of a wooden desk, joins it (with
-# the corners the closing fills between them): parts of the light region narrower than this
-# share of its side (the square root of its area) are no paper.
+# the corners the closing fills between them): an opening reaching this share of the light
+# region's side (the square root of its area) in from each edge takes such narrow parts off.
 NARROW_PART = 0.03
 
 
@@ -178,6 +178,23 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     if is_drawing_on_plain_ground(smooth, sheet, paper, hull):
         return None
     return sheet
+
+
+def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:
+    """The light region without its narrow parts (a light pen lying against it), in one piece: the largest.
+
+    An opening whose reach from each edge is NARROW_PART of the region's side takes off what is
+    narrower than about twice that (a diamond: 2 to 3 times across a diagonal).
+    """
+    from scipy import ndimage
+
+    width = max(2, round(NARROW_PART * math.sqrt(sheet.sum())))
+    # Padded with the frame's own edge first: the frame cuts a sheet, it does not narrow it.
+    opened = ndimage.binary_opening(np.pad(sheet, width, mode="edge"), iterations=width)[width:-width, width:-width]
+    labels, count = ndimage.label(opened)
+    if count == 0:
+        return opened
+    return labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
 
 
 def is_drawing_on_plain_ground(smooth: np.ndarray, sheet: np.ndarray, paper: np.ndarray, hull: np.ndarray) -> bool:
@@ -334,19 +351,6 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         along = straight_runs(member, length, angle)
         covered |= along & ~wide
     return covered
-
-
-def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:
-    """The sheet without what an opening NARROW_PART of its side wide removes (a light pen lying against it), in one piece."""
-    from scipy import ndimage
-
-    width = max(2, round(NARROW_PART * math.sqrt(sheet.sum())))
-    # Padded with the frame's own edge first: the frame cuts a sheet, it does not narrow it.
-    opened = ndimage.binary_opening(np.pad(sheet, width, mode="edge"), iterations=width)[width:-width, width:-width]
-    labels, count = ndimage.label(opened)
-    if count == 0:
-        return sheet
-    return labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
 
 
 def find_sheet(grey: np.ndarray) -> np.ndarray:
