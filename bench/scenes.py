@@ -99,8 +99,12 @@ def digits_mask(digits: list[np.ndarray], height: int, angle: float, random: np.
 
 
 def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str | None = None,
-               paper: str | None = None) -> Image.Image:
-    """A sheet (or sticky note) lying on a desk, with the digit or number written on it, photographed."""
+               paper: str | None = None, pen_on_sheet: bool = False) -> Image.Image:
+    """A sheet (or sticky note) lying on a desk, with the digit or number written on it, photographed.
+
+    With ``pen_on_sheet``, a pen lies on the sheet beside the writing (drawn after every other
+    random draw but the light's, so the same seed gives the same photo otherwise).
+    """
     desk = desk or str(random.choice(DESKS))
     paper = paper or str(random.choice(PAPERS))
     width, height = int(random.integers(480, 1000)), int(random.integers(480, 1000))
@@ -161,6 +165,18 @@ def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str 
         ImageDraw.Draw(pen_layer).line([tuple(start), tuple(stop)], fill=255, width=int(random.uniform(10, 22)))
         pixels = paste_ink(pixels, np.asarray(pen_layer, dtype=np.float32) / 255,
                            random.uniform(0.0, 0.8, 3))
+    if pen_on_sheet:
+        # Along the writing's line, above or below it, two to five times as long as it is tall.
+        middle = np.array([left + mask.width / 2, top + mask.height / 2])
+        offset = random.choice([-1, 1]) * (mask.height / 2 + random.uniform(0.3, 0.8) * digit_height)
+        tilt = math.radians(random.uniform(-15, 15))
+        heading = along * math.cos(tilt) + across * math.sin(tilt)
+        place = middle + across * offset + along * random.uniform(-0.3, 0.3) * mask.width
+        length = random.uniform(2, 5) * digit_height
+        pen_layer = Image.new("L", (width, height), 0)
+        ImageDraw.Draw(pen_layer).line([tuple(place - heading * length / 2), tuple(place + heading * length / 2)],
+                                       fill=255, width=max(4, int(random.uniform(0.12, 0.25) * digit_height)))
+        pixels = paste_ink(pixels, np.asarray(pen_layer, dtype=np.float32) / 255, random.uniform(0.0, 0.6, 3))
     # Light: a gradient, and sometimes a shadow's soft edge across the sheet.
     y, x = np.mgrid[0:height, 0:width] / max(width, height)
     light = 1.0 - random.uniform(0, 0.35) * (random.uniform(-1, 1) * x + random.uniform(-1, 1) * y + 1) / 2
