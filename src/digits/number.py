@@ -22,7 +22,8 @@ from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitErro
                         ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
-from digits.scene import PEN_LENGTH, find_sheet
+from digits.crossing import PEN_LENGTH
+from digits.scene import find_sheet
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
