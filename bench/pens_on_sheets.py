@@ -45,7 +45,8 @@ def main() -> None:
 
     singles = [random.choice(len(x_part), 1) for _ in range(arguments.count)]
     photos = [photo(chosen) for chosen in singles]
-    right = sum(prediction.digit == int(y_part[chosen[0]]) for prediction, chosen in zip(recognise(photos, recogniser), singles))
+    right = sum(prediction.digit == int(y_part[chosen[0]])
+                for prediction, chosen in zip(recognise(photos, recogniser), singles))
     numbers = [random.choice(len(x_part), int(random.integers(2, 6))) for _ in range(arguments.count // 2)]
     photos = [photo(chosen) for chosen in numbers]
     read = sum(reading.number == "".join(str(y_part[index]) for index in chosen)
