@@ -210,19 +210,22 @@ def tight_crop(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
 
 
-def meter(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
+def meter(digits: list[np.ndarray], random: np.random.Generator, light_face: bool = False) -> Image.Image:
     """A counter's strip: each digit in its own window, light on dark or dark on light, tilted, photographed.
 
     ``digits`` are uint8 white on black (MNIST's handwriting, or ``printed_digit``'s print).
+    The windows sit in a face darker than they are, or with ``light_face`` always dark windows
+    with light digits in a lighter face (grey to white, as many meters' dials are).
     """
     height = int(random.integers(40, 110))
     window = int(height * random.uniform(0.65, 0.85))
     gap = int(height * random.uniform(0.1, 0.35))
     width = len(digits) * (window + gap) + gap
-    light_on_dark = random.random() < 0.6
+    light_on_dark = light_face or random.random() < 0.6
     body = random.uniform(0.05, 0.3) if light_on_dark else random.uniform(0.75, 0.95)
     face = random.uniform(0.8, 1.0) if light_on_dark else random.uniform(0.0, 0.2)
-    strip = np.full((height + 2 * gap, width), body * 0.6 if light_on_dark else body * 0.8, dtype=np.float32)
+    plate = (random.uniform(body + 0.25, 1.0) if light_face else body * 0.6 if light_on_dark else body * 0.8)
+    strip = np.full((height + 2 * gap, width), plate, dtype=np.float32)
     for index, digit in enumerate(digits):
         left = gap + index * (window + gap)
         strip[gap:gap + height, left:left + window] = body
@@ -235,7 +238,7 @@ def meter(digits: list[np.ndarray], random: np.random.Generator) -> Image.Image:
         region[:] = region * (1 - glyph) + face * glyph
     image = Image.fromarray((np.clip(strip + random.normal(0, 0.02, strip.shape), 0, 1) * 255).astype(np.uint8))
     image = image.rotate(random.uniform(-8, 8), resample=Image.Resampling.BICUBIC, expand=True,
-                         fillcolor=int(body * 0.5 * 255))
+                         fillcolor=int((plate if light_face else body * 0.5) * 255))
     return jpeg(image.filter(ImageFilter.GaussianBlur(random.uniform(0.2, 1.0))), int(random.integers(60, 92)))
 
 

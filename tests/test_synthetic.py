@@ -89,3 +89,28 @@ def test_arrows_have_a_head_a_digit_stroke_lacks_and_hearts_are_closed():
         assert np.isclose(sides[0], sides[1]) and sides[0] >= 0.2 * np.hypot(*(shaft[-1] - shaft[0]))
         outline = np.concatenate([stroke for stroke in heart(random) if len(stroke) > 3])
         assert np.allclose(outline[0], outline[-1], atol=1e-6)
+
+
+def test_printed_digits_and_letters_come_from_every_family_and_become_model_inputs():
+    from digits.preprocess import to_model_input
+    from digits.printed import FONT_PACKAGES, families, printed
+    from digits.synthetic import PRINTED_LETTERS
+
+    assert len(families()) == len(FONT_PACKAGES)
+    random = np.random.default_rng(5)
+    for character in "0123456789" + PRINTED_LETTERS[-10:]:
+        drawing = printed(character, random)
+        pixels = np.asarray(drawing)
+        assert pixels.max() >= 150  # ink as bright as the drawn strokes' pens
+        rows, columns = np.nonzero(pixels)
+        assert rows.min() > 0 and columns.min() > 0  # nothing cut by the frame
+        assert rows.max() < pixels.shape[0] - 1 and columns.max() < pixels.shape[1] - 1
+        assert to_model_input(drawing).max() > 0.5
+
+
+def test_no_training_face_is_one_the_printed_meter_benchmark_uses():
+    from digits.printed import families
+
+    names = {path.stem.lower() for family in families() for path in family}
+    for benchmark_face in ("dejavu", "cmr", "cmss", "stix"):
+        assert not any(benchmark_face in name for name in names)

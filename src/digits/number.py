@@ -23,7 +23,7 @@ from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitErro
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
-from digits.scene import find_sheet
+from digits.scene import find_writing
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
@@ -241,7 +241,7 @@ def segment(image) -> list[Group]:
     """
     from scipy import ndimage
 
-    grey = find_sheet(grey_of(image))
+    grey = find_writing(grey_of(image))
     ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)

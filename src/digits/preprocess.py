@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, check_amount, crop_to_ink, drop_specks,
                         ink_map, normalise_stroke, resize)
-from digits.scene import find_sheet
+from digits.scene import find_writing
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
 
@@ -210,7 +210,7 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
-    return centre_by_mass(fit_box(ink_map(find_sheet(grey_of(image)))))
+    return centre_by_mass(fit_box(ink_map(find_writing(grey_of(image)))))
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:

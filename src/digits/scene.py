@@ -232,3 +232,10 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     # thing on the rim, left out), so that no edge or smear is left to look like ink.
     nearest = ndimage.distance_transform_edt(~inner, return_distances=False, return_indices=True)
     return np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32)
+
+
+def find_writing(grey: np.ndarray) -> np.ndarray:
+    """Where the writing is: the sheet (``find_sheet``), and within it a counter's dark windows if any."""
+    from digits.windows import within_dark_windows
+
+    return within_dark_windows(find_sheet(grey))

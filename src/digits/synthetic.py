@@ -40,7 +40,7 @@ SQUARE_PAD_SHARE = 0.15
 # Images per independently seeded chunk, so that chunks can be drawn in parallel.
 CHUNK = 2000
 # Bump when the drawing changes, so cached sets are remade.
-VERSION = 6
+VERSION = 7
 # Share of drawings put on paper as a phone sees it (ruled lines, uneven light, noise, JPEG).
 PAPER_SHARE = 0.2
 # Share of stroke-drawn digits given as a pen tablet records them: all strokes joined, a few points.
@@ -50,6 +50,10 @@ DIGIT_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans",
 LETTER_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "timesr", "timesi")
 # Letters and symbols that no one would take for a digit (no O, I, l, S, Z, B, G, q, g, b, T, L, J, ...).
 LETTERS = "ACEFHKMNPRUVWXYacefhkmnprtuvwxy#$%&@*+=?!<>~^{}"
+# Share of drawn digits and non-digits set in type instead (digits.printed): counters, labels, printed letters.
+PRINTED_SHARE = 0.15
+# Printed letters: as LETTERS, and the printed forms of letters that hands make like digits (S, Z, B, G, g, ...).
+PRINTED_LETTERS = LETTERS + "SsZzBGgTJL"
 GREEK_LETTERS = "aefglmpswy"  # α ε φ γ λ μ π σ ω ψ in the Hershey greek font
 # Cyrillic capitals that no one would take for a digit: Д Ф Ж И К Л М Н П Ш Ю Щ Х.
 CAPITALS = {"cyrillic": "DFHIKLMNPQUWX"}
@@ -131,12 +135,15 @@ def render(strokes: list[np.ndarray], random: np.random.Generator, low_resolutio
         moved = (stroke - (low + high) / 2) @ matrix.T * scale + canvas / 2
         moved = wobble(moved, canvas * random.uniform(0.005, 0.03), random)
         draw.line([tuple(point) for point in moved], fill=int(random.uniform(150, 255)), width=pen, joint="curve")
-    if low_resolution:
-        side = int(random.integers(10, 20))
-        image = image.resize((side, side), Image.Resampling.BOX)
-        levels = int(random.integers(3, 9))
-        image = image.point(lambda value: int(round(value / 255 * (levels - 1)) / (levels - 1) * 255))
-    return image
+    return at_low_resolution(image, random) if low_resolution else image
+
+
+def at_low_resolution(image: Image.Image, random: np.random.Generator) -> Image.Image:
+    """The image as an old scanner or a form's field keeps it: 10 to 19 pixels a side, 3 to 8 grey levels."""
+    side = int(random.integers(10, 20))
+    image = image.resize((side, side), Image.Resampling.BOX)
+    levels = int(random.integers(3, 9))
+    return image.point(lambda value: int(round(value / 255 * (levels - 1)) / (levels - 1) * 255))
 
 
 def digit_strokes(digit: int, random: np.random.Generator) -> list[np.ndarray]:
@@ -325,6 +332,12 @@ def non_digit_strokes(random: np.random.Generator) -> list[np.ndarray]:
 
 
 def draw_one(label: int, random: np.random.Generator) -> Image.Image:
+    if random.random() < PRINTED_SHARE:
+        from digits.printed import printed
+
+        character = str(label) if label != NOT_A_DIGIT else str(random.choice(list(PRINTED_LETTERS)))
+        drawing = printed(character, random)
+        return at_low_resolution(drawing, random) if random.random() < 0.25 else drawing
     strokes = digit_strokes(label, random) if label != NOT_A_DIGIT else non_digit_strokes(random)
     strokes = [stroke for stroke in strokes if len(stroke) >= 2]
     if label != NOT_A_DIGIT and random.random() < TABLET_SHARE:

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from digits.predict import recognise_numbers
+from digits.preprocess import grey_of
+from digits.windows import within_dark_windows
+
+
+def printed_face(size: int) -> ImageFont.FreeTypeFont:
+    from digits.printed import families
+
+    return ImageFont.truetype(str(families()[0][0]), size)
+
+
+def counter(text: str, body: int, window: int = 25, ink: int = 235, turn: float = 0.0) -> Image.Image:
+    """Light digits on dark wheels, each behind a window in a face of grey ``body``."""
+    width, height, gap, pad = 44, 66, 10, 14
+    image = Image.new("L", (2 * pad + len(text) * width + (len(text) - 1) * gap, height + 2 * pad), body)
+    draw, font = ImageDraw.Draw(image), printed_face(48)
+    for index, character in enumerate(text):
+        left = pad + index * (width + gap)
+        draw.rectangle([left, pad, left + width - 1, pad + height - 1], fill=window)
+        box = font.getbbox(character)
+        draw.text((left + (width - (box[2] - box[0])) / 2 - box[0], pad + (height - (box[3] - box[1])) / 2 - box[1]),
+                  character, font=font, fill=ink)
+    return image.rotate(turn, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=body) if turn else image
+
+
+@pytest.mark.parametrize("body, turn", [(120, 0.0), (200, 0.0), (240, 3.0), (90, -3.0)])
+def test_a_counter_with_dark_windows_in_a_light_face_is_read(body, turn):
+    reading = recognise_numbers([counter("73228", body, turn=turn)])[0]
+    assert reading.number == "73228", reading.to_dict()
+
+
+def test_the_windows_are_kept_and_the_face_painted_their_shade():
+    grey = grey_of(counter("405", 220))
+    kept = within_dark_windows(grey)
+    assert kept is not grey
+    assert abs(float(np.median(kept[:5])) - 25 / 255) < 0.02  # the face's top rows: the windows' shade now
+    assert kept.max() > 0.85  # the digits stay light
+
+
+def test_dark_writing_on_paper_is_no_window():
+    page = Image.new("L", (300, 160), 235)
+    draw = ImageDraw.Draw(page)
+    draw.ellipse([30, 20, 120, 140], outline=20, width=22)  # a heavy 0: one wide light blob inside
+    draw.rectangle([180, 30, 200, 140], fill=20)  # a heavy 1: nothing light inside
+    draw.text((220, 40), "7", font=printed_face(90), fill=20)
+    grey = grey_of(page)
+    assert within_dark_windows(grey) is grey
