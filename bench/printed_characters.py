@@ -1,7 +1,7 @@
 """Printed digits and letters on paper, in faces no training image and no other bench uses.
 
 Each character is set dark on light paper, at 40-89 pixels, with a random margin, in every
-face of Debian's Liberation fonts (Sans, Serif, Mono, Sans Narrow: regular, bold, italic;
+face of Debian's Liberation fonts (Sans, Serif, Mono, Sans Narrow: regular, bold, italic, bold italic;
 package ``fonts-liberation``, which Chromium's package pulls in). Digits count as right when
 read right; letters and signs when declined as "not a digit". The letters include the
 printed forms a hand makes like digits (S, Z, B, G, g, T, J, L) and the ones the drawn set

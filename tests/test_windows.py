@@ -49,3 +49,30 @@ def test_dark_writing_on_paper_is_no_window():
     draw.text((220, 40), "7", font=printed_face(90), fill=20)
     grey = grey_of(page)
     assert within_dark_windows(grey) is grey
+
+
+def test_bold_zeros_and_eights_on_paper_are_no_windows():
+    page = Image.new("L", (420, 200), 235)
+    draw = ImageDraw.Draw(page)
+    font = printed_face(150)
+    draw.text((20, 10), "808", font=font, fill=20, stroke_width=7, stroke_fill=20)
+    grey = grey_of(page)
+    assert within_dark_windows(grey) is grey
+
+
+def test_a_thin_rule_under_a_counter_neither_breaks_it_nor_is_read():
+    strip = counter("40517283", 220)
+    small = strip.resize((strip.width // 3, strip.height // 3), Image.Resampling.BOX)
+    face = Image.new("L", (small.width + 10, small.height + 12), 220)
+    face.paste(small, (0, 0))
+    ImageDraw.Draw(face).line([(3, small.height + 6), (small.width + 5, small.height + 6)], fill=20, width=1)
+    assert recognise_numbers([face])[0].number == "40517283"
+
+
+def test_a_single_dark_label_on_a_sheet_is_no_counter():
+    page = Image.new("L", (300, 200), 235)
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([40, 60, 110, 150], fill=25)
+    draw.text((55, 75), "7", font=printed_face(60), fill=235)
+    grey = grey_of(page)
+    assert within_dark_windows(grey) is grey

@@ -21,9 +21,8 @@ from PIL import Image
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
                         ink_map, principal_axis, straight_runs)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
-from digits.preprocess import centre_by_mass, fit_box, grey_of
+from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
-from digits.scene import find_writing
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5

@@ -19,7 +19,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, check_amount, crop_to_ink, drop_specks,
                         ink_map, normalise_stroke, resize)
-from digits.scene import find_writing
+from digits.scene import find_sheet
+from digits.windows import within_dark_windows
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
 
@@ -211,6 +212,12 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         ValueError: the input cannot be read as an image.
     """
     return centre_by_mass(fit_box(ink_map(find_writing(grey_of(image)))))
+
+
+def find_writing(grey: np.ndarray) -> np.ndarray:
+    """Where the writing is: the sheet (``digits.scene``), and on it a counter's dark windows, if any
+    (``digits.windows``)."""
+    return within_dark_windows(find_sheet(grey))
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:

@@ -1,11 +1,12 @@
-"""Printed characters: digits and letters set in TrueType faces, as counters, labels and forms print them.
+"""Printed characters: digits and letters set in type, as counters, labels and forms print them.
 
 The drawn set's other digits are pen strokes; a meter's wheel or a price label is type,
-with serifs, even strokes and narrow windows. The faces come from small font packages
-on PyPI (SIL Open Font License or Apache 2.0), one family each: Lato, Source Serif Pro,
+with serifs, even strokes and narrow windows. The faces (TrueType and OpenType) come from
+small font packages on PyPI (SIL Open Font License or Apache 2.0), one family each: Lato, Source Serif Pro,
 Caladea, Red Hat Display, Hanken Grotesk, Manrope and Fjalla One. The benchmark's printed
-meters are set in matplotlib's faces (DejaVu, Computer Modern, STIX), which no training
-image uses, so that row still measures faces the models never met.
+meters are set in matplotlib's faces (DejaVu, Computer Modern, STIX), and
+``bench/printed_characters.py`` in Debian's Liberation faces, which no training image uses,
+so those still measure faces the models never met.
 
 ``printed(character, random)`` returns light type on black, set in a random face of a
 random family at a random size, squeezed as a counter's window squeezes it, slanted and
@@ -24,26 +25,29 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT_PACKAGES = ("font_lato", "font_source_serif_pro", "font_caladea", "font_rhd", "font_hanken_grotesk",
                  "font_manrope", "font_fjallaone")
-INSTALL_HINT = "pip install " + " ".join(package.replace("_", "-") for package in FONT_PACKAGES)
 
 
 @lru_cache(maxsize=None)
 def families() -> tuple[tuple[Path, ...], ...]:
-    """Each installed family's face files (TrueType where both forms are there; variable faces left out)."""
-    found = []
+    """Each family's face files (TrueType where OpenType has the same name; variable faces left out).
+
+    Every package is needed: a set drawn with fewer families would be cached under the same name.
+    """
+    found, missing = [], []
     for package in FONT_PACKAGES:
         spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        folder = Path(next(iter(spec.submodule_search_locations))) / "files"
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        folder = Path(locations[0]) / "files" if locations else None
         by_name: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.otf")) + sorted(folder.glob("*.ttf")):
+        for path in (sorted(folder.glob("*.otf")) + sorted(folder.glob("*.ttf"))) if folder else []:
             if "Variable" not in path.stem:
                 by_name[path.stem] = path  # .ttf replaces .otf of the same name
         if by_name:
             found.append(tuple(by_name[name] for name in sorted(by_name)))
-    if not found:
-        raise RuntimeError(f"no TrueType faces for printed digits: {INSTALL_HINT}")
+        else:
+            missing.append(package.replace("_", "-"))
+    if missing:
+        raise RuntimeError(f"no faces for printed digits from {', '.join(missing)}: pip install {' '.join(missing)}")
     return tuple(found)
 
 

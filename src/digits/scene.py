@@ -56,14 +56,18 @@ NARROW_PART = 0.03
 
 
 def hull_points(mask: np.ndarray) -> np.ndarray:
-    """Corners of the convex hull of the mask's pixels, as (x, y) rows."""
-    from scipy.spatial import ConvexHull
+    """Corners of the convex hull of the mask's pixels, as (x, y) rows; a line's two ends when they all lie on one."""
+    from scipy.spatial import ConvexHull, QhullError
 
     rows, columns = np.nonzero(mask)
     points = np.stack([columns, rows], axis=1).astype(np.float64)
     if len(points) < 3:
         return points
-    return points[ConvexHull(points).vertices]
+    try:
+        return points[ConvexHull(points).vertices]
+    except QhullError:  # all on one line
+        along = (points - points.mean(axis=0)) @ np.linalg.svd(points - points.mean(axis=0))[2][0]
+        return points[[int(np.argmin(along)), int(np.argmax(along))]]
 
 
 def smallest_rectangle(hull: np.ndarray) -> tuple[float, float]:
@@ -232,10 +236,3 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     # thing on the rim, left out), so that no edge or smear is left to look like ink.
     nearest = ndimage.distance_transform_edt(~inner, return_distances=False, return_indices=True)
     return np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32)
-
-
-def find_writing(grey: np.ndarray) -> np.ndarray:
-    """Where the writing is: the sheet (``find_sheet``), and within it a counter's dark windows if any."""
-    from digits.windows import within_dark_windows
-
-    return within_dark_windows(find_sheet(grey))

@@ -10,7 +10,8 @@ non-digits also as faces, ticks, marked circles, spirals, crossed-out marks, pol
 suns, flowers, clouds, houses, bolts, stick figures, envelopes, notes, moons, checked
 boxes, sideways eights, hearts and arrows, and as the signs, pictograms and markers of
 the Hershey symbol fonts and Cyrillic capitals; the kana and astrological signs
-are left out, so that some kinds stay ones no model has seen),
+are left out, so that some kinds stay ones no model has seen) and, ``PRINTED_SHARE`` of
+them, in type (``digits.printed``: printed digits, and printed letters as non-digits),
 varies them as hands, pen tablets and cameras do (some are put on ruled or squared paper
 under uneven light and saved as JPEG), and passes every image through
 ``digits.preprocess.to_model_input``, the same path a user's image takes, so the model

@@ -3,20 +3,23 @@
 A mechanical meter often shows light digits on dark wheels, each behind a window in a white
 or grey face. Then the windows are the darkest, largest things in the picture and the face
 around them the lightest: the ink stage would take the windows for ink and the digits for
-holes in it. When dark regions that are nearly rectangles, inside the picture (not touching
-its frame), hold thin light marks, they are windows: everything outside the hulls of the dark
-regions of a window's size is painted the windows' shade, and what is left is light digits
-on dark ground, as any other strip.
+holes in it. When two or more dark regions of about one size, side by side in a row, away
+from the picture's border (its outer twentieth), are nearly rectangles holding thin light
+marks, they are windows: everything outside the hulls of the dark regions of a window's size
+is painted the windows' shade, and what is left is light digits on dark ground, as any other
+strip.
 
-A dark digit on paper is no window: its strokes fill little of any rectangle, and a heavy
-ring (a bold 0) holds one wide light blob, not thin marks.
+Dark writing on paper is no window: strokes fill little of any rectangle, and a bold 0 or 8
+is an oval or two, not a rectangle. A single dark label on a sheet is no counter either.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
-from digits.ink import border
+from digits.ink import WORKING_SIZE, border, shrink
+from digits.scene import hull_points, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
 MIN_WINDOW_CONTRAST = 0.15
@@ -27,72 +30,102 @@ MARKS_SHARE = (0.03, 0.5)
 # The marks are strokes: nowhere wider than this share of the window's shorter side (twice
 # the deepest distance to their edge).
 MAX_STROKE = 0.3
+# A counter has at least this many windows, each within this factor of their median area,
+# their centres within this share of the median height of the median centre's row.
+MIN_WINDOWS = 2
+ALIKE_AREA = 2.0
+SAME_ROW = 0.5
 # The windows together cover at least this share of the picture.
 MIN_WINDOWS_SHARE = 0.05
+# Dark regions smaller than this many pixels are specks, never windows.
+MIN_REGION = 64
+# Dark regions at least this share of a window's median area are windows too (one whose digit
+# touches its edge fails the window test).
+WINDOW_SIZED = 0.25
 # Pixels of a window's rim left out with the face.
 RIM = 2
 
 
+def rectangle_fill(region: np.ndarray) -> float:
+    """The share of the smallest rectangle around ``region`` that it fills, counting whole pixels."""
+    hull = hull_points(region)
+    if len(hull) < 3:
+        return 1.0  # a line: it fills its (thin) rectangle
+    area, _ = smallest_rectangle(hull)
+    perimeter = float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]), axis=0).T).sum())
+    # The hull runs through pixel centres: half a pixel all round is outside it.
+    return float(region.sum()) / (area + perimeter / 2 + 1)
+
+
 def is_window(window: np.ndarray, marks: np.ndarray) -> bool:
     """Whether a dark region (``window``, holes filled) holding ``marks`` is a counter's window."""
-    from scipy import ndimage
-
-    from digits.scene import hull_points, smallest_rectangle
-
     share = marks.sum() / window.sum()
     if not MARKS_SHARE[0] <= share <= MARKS_SHARE[1]:
         return False
-    area, _ = smallest_rectangle(hull_points(window))
-    if window.sum() < WINDOW_RECTANGLE * area:
+    if rectangle_fill(window) < WINDOW_RECTANGLE:
         return False
     stroke = 2 * float(ndimage.distance_transform_edt(marks).max())
     return stroke <= MAX_STROKE * min(window.shape)
+
+
+def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> list[np.ndarray]:
+    """The windows of one counter among ``windows`` (box, filled mask): alike in size and in a row; [] if too few."""
+    if len(windows) < MIN_WINDOWS:
+        return []
+    areas = np.array([float(filled.sum()) for _, filled in windows])
+    centres = np.array([(box[0].start + box[0].stop) / 2 for box, _ in windows])
+    height = float(np.median([box[0].stop - box[0].start for box, _ in windows]))
+    median_area, median_centre = float(np.median(areas)), float(np.median(centres))
+    alike = ((areas <= ALIKE_AREA * median_area) & (areas >= median_area / ALIKE_AREA)
+             & (np.abs(centres - median_centre) <= SAME_ROW * height))
+    return [filled for (_, filled), keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
 
 
 def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
     """The convex hull of ``region`` (whose top-left pixel is ``corner`` in a picture of ``shape``) as a mask."""
     from PIL import Image, ImageDraw
 
-    from digits.scene import hull_points
-
-    points = hull_points(region) + [corner[1], corner[0]]
-    mask = Image.new("1", (shape[1], shape[0]), 0)
-    ImageDraw.Draw(mask).polygon([tuple(point) for point in points], fill=1, outline=1)
-    return np.asarray(mask)
+    mask = np.zeros(shape, dtype=bool)
+    hull = hull_points(region)
+    if len(hull) < 3:  # a line: its pixels are its hull
+        mask[corner[0]:corner[0] + region.shape[0], corner[1]:corner[1] + region.shape[1]] = region
+        return mask
+    drawing = Image.new("1", (shape[1], shape[0]), 0)
+    ImageDraw.Draw(drawing).polygon([tuple(point) for point in hull + [corner[1], corner[0]]], fill=1, outline=1)
+    return np.asarray(drawing)
 
 
 def within_dark_windows(grey: np.ndarray) -> np.ndarray:
-    """``grey`` with a counter's light face painted its dark windows' shade; ``grey`` itself when there are none."""
-    from scipy import ndimage
-
+    """A counter's light face painted its dark windows' shade (at most ``WORKING_SIZE`` a side); ``grey`` if none."""
     if min(grey.shape) < 16:
         return grey
-    body = float(np.median(border(grey)))
-    darkest = float(np.percentile(grey, 2))
-    if body - darkest < MIN_WINDOW_CONTRAST:
+    image = shrink(grey, WORKING_SIZE)
+    face = float(np.median(border(image)))
+    darkest = float(np.percentile(image, 2))
+    if face - darkest < MIN_WINDOW_CONTRAST:
         return grey
-    dark = grey < (body + darkest) / 2
-    labels, _ = ndimage.label(dark)
+    dark = image < (face + darkest) / 2
+    labels, count = ndimage.label(dark)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
     edge = set(np.unique(border(labels)).tolist())
     regions, windows = [], []
     for label, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None or label in edge:
+        if box is None or label in edge or sizes[label] < MIN_REGION:
             continue
         filled = ndimage.binary_fill_holes(labels[box] == label)
-        if filled.sum() >= 64:
-            regions.append((box, filled))
-            if is_window(filled, filled & ~dark[box]):
-                windows.append(filled)
-    if sum(int(window.sum()) for window in windows) < MIN_WINDOWS_SHARE * grey.size:
+        regions.append((box, filled))
+        if is_window(filled, filled & ~dark[box]):
+            windows.append((box, filled))
+    counter = counter_windows(windows)
+    if sum(int(window.sum()) for window in counter) < MIN_WINDOWS_SHARE * image.size:
         return grey
-    # Every dark region about a window's size is one, its digit kept even where it touches the
-    # window's edge (and so failed the test above): what lies outside their hulls is the face.
-    least = 0.25 * float(np.median([window.sum() for window in windows]))
+    least = WINDOW_SIZED * float(np.median([window.sum() for window in counter]))
     inside = np.zeros_like(dark)
     for box, filled in regions:
         if filled.sum() >= least:
-            inside |= hull_mask(filled, (box[0].start, box[1].start), grey.shape)
+            inside |= hull_mask(filled, (box[0].start, box[1].start), image.shape)
     # A window's rim is blurred into the face: keep clear of it, as of a sheet's.
     inside = ndimage.binary_erosion(inside, iterations=RIM)
-    shade = float(np.median(grey[inside & dark]))
-    return np.where(inside, grey, shade).astype(np.float32)
+    if not (inside & dark).any():
+        return grey
+    return np.where(inside, image, float(np.median(image[inside & dark]))).astype(np.float32)
