@@ -109,9 +109,9 @@ def draw(row: np.ndarray, random: np.random.Generator) -> "Image.Image":
 
     A fifth of the drawings large enough (not the quarter drawn at low resolution) go on paper.
     """
-    from digits.synthetic import PAPER_SHARE, on_paper, render
+    from digits.synthetic import LOW_RESOLUTION_SHARE, PAPER_SHARE, on_paper, render
 
-    drawing = render([stroke(row)], random, low_resolution=random.random() < 0.25)
+    drawing = render([stroke(row)], random, low_resolution=random.random() < LOW_RESOLUTION_SHARE)
     if random.random() < PAPER_SHARE and drawing.width >= 28:
         drawing = on_paper(drawing, random)
     return drawing

@@ -44,6 +44,8 @@ CHUNK = 2000
 VERSION = 7
 # Share of drawings put on paper as a phone sees it (ruled lines, uneven light, noise, JPEG).
 PAPER_SHARE = 0.2
+# Share of drawings kept at low resolution (``at_low_resolution``), printed or drawn.
+LOW_RESOLUTION_SHARE = 0.25
 # Share of stroke-drawn digits given as a pen tablet records them: all strokes joined, a few points.
 TABLET_SHARE = 0.15
 DIGIT_FONTS = ("futural", "futuram", "scripts", "scriptc", "cursive", "rowmans", "rowmand", "timesr", "timesi",
@@ -338,12 +340,12 @@ def draw_one(label: int, random: np.random.Generator) -> Image.Image:
 
         character = str(label) if label != NOT_A_DIGIT else str(random.choice(list(PRINTED_LETTERS)))
         drawing = printed(character, random)
-        return at_low_resolution(drawing, random) if random.random() < 0.25 else drawing
+        return at_low_resolution(drawing, random) if random.random() < LOW_RESOLUTION_SHARE else drawing
     strokes = digit_strokes(label, random) if label != NOT_A_DIGIT else non_digit_strokes(random)
     strokes = [stroke for stroke in strokes if len(stroke) >= 2]
     if label != NOT_A_DIGIT and random.random() < TABLET_SHARE:
         strokes = tablet(strokes, random)
-    return render(strokes, random, low_resolution=random.random() < 0.25)
+    return render(strokes, random, low_resolution=random.random() < LOW_RESOLUTION_SHARE)
 
 
 def on_paper(drawing: Image.Image, random: np.random.Generator) -> Image.Image:
