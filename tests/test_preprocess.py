@@ -117,6 +117,15 @@ def test_a_digit_too_small_for_its_photo_says_crop_closer(mnist):
         to_model_input(Image.new("L", (900, 900), 240))
 
 
+@pytest.mark.parametrize("image", [
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (280, 280), dtype=np.uint8)),
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (200, 300, 3), dtype=np.uint8)),
+], ids=["grey", "colour"])
+def test_pure_noise_is_said_to_be_noise_not_uniform(image):
+    with pytest.raises(NoDigitError, match="nothing stands out from the image's noise"):
+        to_model_input(image)
+
+
 def test_a_speck_is_not_a_digit():
     paper = np.full((400, 400), 240, dtype=np.uint8)
     paper[200:202, 200:202] = 20

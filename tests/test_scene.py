@@ -214,6 +214,19 @@ def test_a_digit_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(mn
     assert recognise([canvas], load_recogniser("default"))[0].digit == y_train[index]
 
 
+@pytest.mark.parametrize("width", [24, 40])
+def test_a_1_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(width):
+    # A light rectangle on a flat ground, with nothing written on it: taken for a sheet,
+    # it left nothing to read ("no ink: the image is nearly uniform").
+    from digits.predict import load_recogniser, recognise
+
+    canvas = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(canvas).line([(140, 40), (140, 240)], fill=255, width=width)
+    grey = grey_of(canvas)
+    assert find_sheet(grey) is grey
+    assert recognise([canvas], load_recogniser("default"))[0].digit == 1
+
+
 def grained_desk_with_light_pen(digit: np.ndarray) -> Image.Image:
     """A sheet on a wooden desk whose light grain runs into the sheet's edges, a light grey pen against its corner."""
     rows, columns = np.mgrid[0:480, 0:640].astype(np.float64)

@@ -121,6 +121,9 @@ def test_blank_canvas_is_no_digit(server):
      "Not a digit: this looks like something else (87% sure)."),
     ({"digit": None, "reason": "no ink: the image is nearly uniform (contrast 0.00 < 0.15)"},
      "I can't see a digit here: the image is blank."),
+    ({"digit": None, "reason": "no ink: nothing stands out from the image's noise (noise level 0.37); if a digit "
+                               "is there, use a sharper, less grainy image"},
+     "I can't see a digit here: the image is all noise; try a sharper photo."),
     ({"digit": None, "reason": "no ink: only 3 ink pixels, fewer than a digit needs (4)"},
      "I can't see a digit here: there is too little ink."),
     ({"digit": None, "reason": "no ink: only small marks stand out (under a thousandth of the image); crop closer "

@@ -56,6 +56,8 @@ MIN_CONTRAST = 0.1
 INK_THRESHOLD = 0.3
 # Marks this clear that cover under a thousandth of an image are too small to read, not absent.
 SMALL_MARKS = 0.3
+# Background noise (standard deviation, 0..1) above which an image with no clear ink is noisy, not uniform.
+NOISY = 0.05
 # Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
 MIN_INK_FRACTION = 0.0005
 MIN_INK_PIXELS = 4
@@ -303,6 +305,9 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
             # Clear marks, but fewer than a thousandth of the image: too small to read here.
             raise NoDigitError("no ink: only small marks stand out (under a thousandth of the image); "
                                "crop closer to the digit")
+        if noise >= NOISY:
+            raise NoDigitError(f"no ink: nothing stands out from the image's noise (noise level {noise:.2f}); "
+                               "if a digit is there, use a sharper, less grainy image")
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
     return without_frame_slivers(without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0)))
 

@@ -19,10 +19,11 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        ink_map, principal_axis, straight_runs)
+                        ink_map, principal_axis, straight_runs, stroke_width)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
+from digits.marks import Mark, place_marks, shaped_like_mark, with_marks
 
 # Two components belong to one digit when they share this much of the narrower one's columns.
 MERGE_OVERLAP = 0.5
@@ -39,6 +40,10 @@ TOUCHING_RATIO = 1.5
 DIGIT_ASPECT = 0.7
 # A component whose strongest ink is under this share of the number's strongest is no writing.
 FAINT_INK = 0.5
+# Components this small against the largest are specks, unless shaped like a point (digits.marks).
+MARK_SPECK_FRACTION = 0.01
+# Ink this strong joins a piece to the stroke it broke off from.
+JOINING_INK = 0.5 * INK_THRESHOLD
 # A line of digits is set level when its ink is this many times longer than tall and
 # slants between these many degrees (beyond MAX_TILT it is more likely a column).
 LINE_ELONGATION = 2.0
@@ -232,8 +237,8 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     return ink
 
 
-def segment(image) -> list[Group]:
-    """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right.
+def segment_number(image) -> tuple[list[Group], list[Mark]]:
+    """Find the digits of a number in ``image`` (path, bytes, Pillow image or array), left to right, and its marks.
 
     Raises:
         NoDigitError: the image holds no ink.
@@ -253,14 +258,18 @@ def segment(image) -> list[Group]:
     peaks = np.concatenate([[0.0], ndimage.maximum(ink, labels, np.arange(1, len(areas)))])
     boxes = [(box[1].start, box[1].stop, box[0].start, box[0].stop, label)
              for label, box in enumerate(slices, start=1)
-             if box is not None and areas[label] >= SPECK_FRACTION * largest
+             if box is not None and areas[label] >= MARK_SPECK_FRACTION * largest
              and peaks[label] >= FAINT_INK * peaks[1:].max()]
-    if not boxes:
+    if not any(areas[box[4]] >= SPECK_FRACTION * largest for box in boxes):
         # The largest mark is faint and the strongest a speck: nothing here is writing.
         raise NoDigitError("no ink: nothing digit-like was found")
-    line_height = max(bottom - top for _, _, top, bottom, _ in boxes)
+    line_height = max(bottom - top for _, _, top, bottom, label in boxes if areas[label] >= SPECK_FRACTION * largest)
+    # Points may be smaller than the specks a digit loses; nothing else is.
+    boxes = [box for box in boxes if areas[box[4]] >= SPECK_FRACTION * largest
+             or shaped_like_mark(box, areas[box[4]], line_height)]
+    marks, digit_boxes = marks_among(boxes, ink, labels, areas, line_height)
     groups = []
-    for left, right, top, bottom, *members in group_components(boxes, line_height):
+    for left, right, top, bottom, *members in group_components(digit_boxes, line_height):
         group_mask = np.isin(labels[top:bottom, left:right], members)
         group_ink = np.where(group_mask, ink[top:bottom, left:right], 0.0)
         whole = cut(group_ink, left, top, scale)
@@ -274,20 +283,57 @@ def segment(image) -> list[Group]:
         groups.append(Group(whole, parts if len(parts) > 1 else []))
     if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
-    return groups
+    return groups, marks
+
+
+def segment(image) -> list[Group]:
+    """The digits of a number in ``image``, left to right (``segment_number`` without the punctuation)."""
+    return segment_number(image)[0]
+
+
+def marks_among(boxes: list[tuple[int, int, int, int, int]], ink: np.ndarray, labels: np.ndarray,
+                areas: np.ndarray, line_height: int) -> tuple[list[Mark], list[tuple[int, int, int, int, int]]]:
+    """The punctuation marks among component boxes, and the boxes left for the digits.
+
+    Marks are placed among the groups the other components make; components shaped like
+    marks that stand where none does go back to the digits (a broken stroke, a 5's bar),
+    unless they are specks. A component that fainter ink (over JOINING_INK) joins to another
+    is a piece of a stroke, never a mark. Where taking the marks out changes how the rest
+    groups, none is kept.
+    """
+    largest = areas[1:].max()
+    faint = components(ink > JOINING_INK)[0]
+
+    def joined(label: int) -> bool:
+        reached = np.isin(faint, np.unique(faint[labels == label]))
+        return bool(np.isin(labels[reached], (0, label), invert=True).any())
+
+    shaped = [box for box in boxes if shaped_like_mark(box, areas[box[4]], line_height) and not joined(box[4])]
+    others = [box for box in boxes if box not in shaped]
+    groups = group_components(others, line_height)
+    pen = stroke_width(np.isin(labels, [box[4] for box in others]))
+    marks = place_marks(shaped, labels, areas, groups, pen)
+    taken = {label for mark in marks for label in mark.labels}
+    digit_boxes = [box for box in boxes if box[4] not in taken and areas[box[4]] >= SPECK_FRACTION * largest]
+    if marks and len(group_components(digit_boxes, line_height)) != len(groups):
+        marks = []
+        digit_boxes = [box for box in boxes if areas[box[4]] >= SPECK_FRACTION * largest]
+    return marks, digit_boxes
 
 
 def read_number(image, recogniser) -> dict:
     """``{"number": "2024", "digits": [{"digit", "confidence", "box"}], "confidence"}`` for one image."""
-    groups = segment(image)
+    groups, marks = segment_number(image)
     candidates = [group.whole for group in groups] + [part for group in groups for part in group.parts]
     for item, row in zip(candidates, recogniser.scores(np.stack([item.image for item in candidates]))):
         item.probabilities = row
-    chosen = []
-    for group in groups:
+    chosen, groups_of = [], []
+    for place, group in enumerate(groups):
         # Split or whole, by how likely each is to be digits (the "not a digit" column left out).
         split = np.prod([part.probabilities[:NOT_A_DIGIT].max() for part in group.parts]) if group.parts else 0.0
-        chosen.extend(group.parts if split > group.whole.probabilities[:NOT_A_DIGIT].max() else [group.whole])
+        read = group.parts if split > group.whole.probabilities[:NOT_A_DIGIT].max() else [group.whole]
+        chosen.extend(read)
+        groups_of.extend([place] * len(read))
     digits = [{"digit": None if item.probabilities[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD
                else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
@@ -295,7 +341,7 @@ def read_number(image, recogniser) -> dict:
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
-    return {"number": "".join(str(item["digit"]) for item in digits),
+    return {"number": with_marks([str(item["digit"]) for item in digits], groups_of, marks),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
 
 

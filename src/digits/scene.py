@@ -43,6 +43,11 @@ MIN_LIGHT_INSIDE = 0.7
 # the median, 0.84 at the 5th percentile; broad-brush MNIST digits taken for sheets: 0.56-0.85.)
 SHEET_RECTANGLE = 0.85
 FLAT_GROUND = 0.004
+# On such a flat background, a light region with less than UNWRITTEN of its pixels (within
+# its rim) darker than its own grey by WRITING_DEPTH of the contrast (no writing on it, not even
+# in pencil) is itself the drawing, rectangle or not: a 1 drawn with a broad brush.
+UNWRITTEN = 0.001
+WRITING_DEPTH = 0.1
 SAME_GROUND = 0.02
 GROUND_IN_HOLES = 0.2
 # The surroundings must make up this share of the frame's border, or the sheet fills the frame.
@@ -186,17 +191,26 @@ def is_drawing_on_plain_ground(smooth: np.ndarray, sheet: np.ndarray, paper: np.
     """Whether a light region taken for a sheet is rather a light drawing on a plain background.
 
     A digit drawn with a broad brush, light on black (a canvas export), is solid enough to
-    pass for a sheet, with its loops' holes for the writing. But it is no rectangle (it fills
-    less than ``SHEET_RECTANGLE`` of the smallest one around it, where a sheet, turned, seen
-    at a slant or cut by the frame, fills more), its background is flat (``FLAT_GROUND``: a
-    photographed desk always varies), and its holes are that background's own grey.
+    pass for a sheet, with its loops' holes for the writing. But its background is flat
+    (``FLAT_GROUND``: a photographed desk always varies), and either nothing is written on it
+    (a broad 1 is a light rectangle with no holes), or it is no rectangle (it fills less than
+    ``SHEET_RECTANGLE`` of the smallest one around it, where a sheet, turned, seen at a slant
+    or cut by the frame, fills more) and its holes are that background's own grey.
     """
-    if float(sheet.sum()) >= SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
-        return False
+    from scipy import ndimage
+
     outside, holes = smooth[~sheet], smooth[sheet & ~paper]
     if outside.size == 0 or robust_spread(outside) >= FLAT_GROUND:
         return False
     ground = float(np.median(outside))
+    # Within its rim, what is darker than the region's own grey by a share of its contrast is writing.
+    inside = smooth[ndimage.binary_erosion(sheet, iterations=2)]
+    own = float(np.median(inside)) if inside.size else ground
+    if inside.size and np.mean(inside < own - WRITING_DEPTH * (own - ground)) < UNWRITTEN:
+        # Nothing written on it: a broad light stroke (a 1), however rectangular.
+        return True
+    if float(sheet.sum()) >= SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
+        return False
     return holes.size > 0 and float(np.mean(np.abs(holes - ground) < SAME_GROUND)) >= GROUND_IN_HOLES
 
 

@@ -259,6 +259,8 @@ def plain_message(result: dict) -> str:
         return f"Not a digit: this looks like something else{sure}."
     if "uniform" in reason:
         return "I can't see a digit here: the image is blank."
+    if "noise" in reason:
+        return "I can't see a digit here: the image is all noise; try a sharper photo."
     if "ink pixels" in reason:
         return "I can't see a digit here: there is too little ink."
     if "small marks" in reason:
