@@ -58,6 +58,8 @@ INK_THRESHOLD = 0.3
 SMALL_MARKS = 0.3
 # Background noise (standard deviation, 0..1) above which an image with no clear ink is noisy, not uniform.
 NOISY = 0.05
+# A crop's noise is measured on the background away from the strokes when that holds at least this share of it.
+INNER_PAPER = 0.2
 # Fewer ink pixels than this fraction of the image (or than MIN_INK_PIXELS) is no digit.
 MIN_INK_FRACTION = 0.0005
 MIN_INK_PIXELS = 4
@@ -241,8 +243,20 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         # class (the ink is bright by now), measured where it is, not only on the border,
         # which a tight crop's ink may cover.
         level = split_level(image)
-        paper = image[image <= level] if framed_background_is_light(image) is not None else border(image)
-        return np.full_like(image, float(np.median(paper))), robust_spread(paper)
+        if framed_background_is_light(image) is None:
+            paper = border(image)
+            return np.full_like(image, float(np.median(paper))), robust_spread(paper)
+        from scipy import ndimage
+
+        dark = image <= level
+        noise = robust_spread(image[dark])
+        # In a narrow crop (a 1) most of the background lies against a stroke, and the
+        # strokes' soft edges would pass for noise: measured away from them too, the lower
+        # figure is kept (true noise raises both; a background in two shades, only the second).
+        inner = ndimage.binary_erosion(dark, border_value=1)
+        if inner.sum() >= INNER_PAPER * dark.sum():
+            noise = min(noise, robust_spread(image[inner]))
+        return np.full_like(image, float(np.median(image[dark]))), noise
     # Square blocks of about a sixteenth of the longer side, but at least two blocks across
     # the shorter one (a strip 600×28 still gets a grid).
     size = max(1, min(-(-max(height, width) // 16), min(height, width) // 2))

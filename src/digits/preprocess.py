@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, check_amount, crop_to_ink, drop_specks,
                         ink_map, normalise_stroke, resize)
+from digits.pens import without_pen_beside
 from digits.scene import find_sheet
 from digits.windows import within_dark_windows
 
@@ -211,7 +212,7 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
-    return centre_by_mass(fit_box(ink_map(find_writing(grey_of(image)))))
+    return centre_by_mass(fit_box(without_pen_beside(ink_map(find_writing(grey_of(image))))))
 
 
 def find_writing(grey: np.ndarray) -> np.ndarray:
