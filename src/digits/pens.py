@@ -43,31 +43,38 @@ def without_pen_beside(ink: np.ndarray) -> np.ndarray:
     marks = [label for label in range(1, len(areas)) if areas[label] >= SPECK_FRACTION * areas[1:].max()]
     if len(marks) < 2:
         return ink
+    writing = np.isin(labels, marks)
     for bar in sorted(marks, key=lambda label: -areas[label]):
-        rest = [label for label in marks if label != bar]
-        if is_pen_beside(labels == bar, np.isin(labels, rest)):
+        box = slices[bar - 1]
+        rows, columns = np.nonzero(labels[box] == bar)
+        axes = straight_bar(np.stack([columns + box[1].start, rows + box[0].start], axis=1).astype(np.float64))
+        if axes is not None and lies_beside(*axes, *np.nonzero(writing & (labels != bar))):
             return np.where(labels == bar, 0.0, ink)
     return ink
 
 
-def is_pen_beside(bar: np.ndarray, rest: np.ndarray) -> bool:
-    """Whether the pixels ``bar`` are a straight bar lying beside the digit ``rest`` (boolean masks, one shape)."""
-    rows, columns = np.nonzero(bar)
-    points = np.stack([columns, rows], axis=1).astype(np.float64)
+def straight_bar(points: np.ndarray) -> tuple | None:
+    """(centre, direction along, direction across, length, mean width) of pixels (x, y) that form a straight bar; else None."""
     centre = points.mean(axis=0)
-    # The bar's own axis, and how far its pixels spread along it and across it.
     _, vectors = np.linalg.eigh(np.cov(points.T))
     along, across = vectors[:, 1], vectors[:, 0]
     spans = points - centre
     length = float(np.ptp(spans @ along)) + 1.0
     width = len(points) / length
     if length < BAR_ELONGATION * width or float(np.ptp(spans @ across)) + 1.0 > STRAIGHT * width + 2.0:
+        return None
+    return centre, along, across, length, width
+
+
+def lies_beside(centre: np.ndarray, along: np.ndarray, across: np.ndarray, length: float, width: float,
+                rows: np.ndarray, columns: np.ndarray) -> bool:
+    """Whether the rest of the ink (pixels at ``rows``, ``columns``) is a digit lying beside the bar."""
+    if rows.size == 0:
         return False
-    rest_rows, rest_columns = np.nonzero(rest)
-    size = float(max(np.ptp(rest_rows), np.ptp(rest_columns))) + 1.0
-    if length < PEN_LENGTH * size or size < REST_SIZE * length or len(rest_rows) < REST_INK * len(points):
+    size = float(max(np.ptp(rows), np.ptp(columns))) + 1.0
+    if length < PEN_LENGTH * size or size < REST_SIZE * length or rows.size < REST_INK * length * width:
         return False
-    offsets = np.stack([rest_columns, rest_rows], axis=1) - centre
+    offsets = np.stack([columns, rows], axis=1) - centre
     beside = offsets @ across
     if not ((beside > 0).all() or (beside < 0).all()) or np.abs(beside).min() - width / 2 < GAP * size:
         return False
