@@ -32,6 +32,7 @@ REST_SIZE = 0.15
 REST_INK = 0.05
 GAP = 0.2
 MIDDLE = 0.8
+CANDIDATES = 3
 
 
 def without_pen_beside(ink: np.ndarray) -> np.ndarray:
@@ -44,7 +45,8 @@ def without_pen_beside(ink: np.ndarray) -> np.ndarray:
     if len(marks) < 2:
         return ink
     writing = np.isin(labels, marks)
-    for bar in sorted(marks, key=lambda label: -areas[label]):
+    # A pen is among the largest marks.
+    for bar in sorted(marks, key=lambda label: -areas[label])[:CANDIDATES]:
         box = slices[bar - 1]
         rows, columns = np.nonzero(labels[box] == bar)
         axes = straight_bar(np.stack([columns + box[1].start, rows + box[0].start], axis=1).astype(np.float64))
