@@ -65,7 +65,7 @@ def test_marks_stand_only_where_punctuation_stands():
     marks = place_marks([low_point, high_point, dash_over_digit, leading_dash], labels, areas, digits, pen=4)
     assert [(mark.character, mark.after) for mark in marks] == [("-", 0), (".", 1)]
     # A spot finer than the pen is no point.
-    assert place_marks([low_point], labels, areas, digits, pen=8) == []
+    assert place_marks([low_point], labels, areas, digits, pen=10) == []
     # A piece lying against a digit's ink is a broken stroke, not a point.
     labels[44:49, 70:73] = 9
     assert place_marks([low_point], labels, areas, digits, pen=4) == []

@@ -11,11 +11,11 @@ their place on the line of digits alone, never by the model:
   below it;
 - a minus sign or dash: a short bar at least twice as wide as tall, across the middle of
   the line, before the first digit or in a gap between two;
-- a colon: two points one above the other in a gap, one in each half of the line.
+- a colon: two points one above the other in a gap, within the line.
 
 Every mark stands clear of all other ink (a piece broken off a digit's stroke lies against
-it), and is drawn with the digits' pen: at least PEN_SHARE of their stroke width across (a
-speck of dust or a stray spot is finer). Sizes are fractions of the line's height (the median digit's, top to bottom). Boxes are
+it); points and commas are drawn with the digits' pen: at least PEN_SHARE of their stroke
+width across (a speck of dust or a stray spot is finer). Sizes are fractions of the line's height (the median digit's, top to bottom). Boxes are
 (left, right, top, bottom, label) in pixels of the ink map, as ``number.group_components`` takes them.
 """
 
@@ -32,9 +32,9 @@ POINT_SMALLEST = 0.06
 POINT_ASPECT = 2.0
 POINT_FILL = 0.45
 # A point's centre lies below this share of the line's height from its top.
-POINT_LOW = 0.7
+POINT_LOW = 0.65
 # A comma is at most COMMA_SIZE line heights tall and COMMA_WIDTH wide; it starts below
-# POINT_LOW of the line and reaches more than COMMA_DROP line heights below its bottom.
+# the line's middle and reaches more than COMMA_DROP line heights below its bottom.
 COMMA_SIZE = 0.6
 COMMA_WIDTH = 0.4
 COMMA_DROP = 0.1
@@ -50,8 +50,10 @@ LEADING_REACH = 1.5
 GAP_SLACK = 0.1
 # No other ink lies within this many line heights of a mark.
 CLEARANCE = 0.06
-# A mark's narrower side is at least this share of the digits' stroke width.
+# A point's or comma's narrower side is at least this share of the digits' stroke width.
 PEN_SHARE = 0.7
+# A colon's points stand this many line heights or more apart, one above the other.
+COLON_APART = 0.25
 
 
 @dataclass
@@ -106,8 +108,9 @@ def place_marks(candidates: list[tuple[int, int, int, int, int]], labels: np.nda
         left, right, top, bottom, label = box
         reach = max(1, round(CLEARANCE * height))
         around = labels[max(0, top - reach):bottom + reach, max(0, left - reach):right + reach]
-        if np.isin(around, (0, label), invert=True).any() or min(right - left, bottom - top) < PEN_SHARE * pen:
+        if np.isin(around, (0, label), invert=True).any():
             continue
+        fine = min(right - left, bottom - top) < PEN_SHARE * pen
         middle_column, middle_row = (left + right) / 2, (top + bottom) / 2
         after = sum((group[0] + group[1]) / 2 < middle_column for group in digits)
         in_gap = 0 < after < len(digits) and (digits[after - 1][1] - GAP_SLACK * height <= middle_column
@@ -117,29 +120,35 @@ def place_marks(candidates: list[tuple[int, int, int, int, int]], labels: np.nda
         if is_dash_shaped(right - left, bottom - top, height) and DASH_BAND[0] <= across <= DASH_BAND[1]:
             if in_gap or leading:
                 marks.append(Mark("-", after, (label,)))
-        elif in_gap and is_point_shaped(right - left, bottom - top, int(areas[label]), height):
+        elif fine or not in_gap:
+            continue
+        elif is_point_shaped(right - left, bottom - top, int(areas[label]), height):
             points.append((box, after, across))
-        elif (in_gap and is_comma_shaped(right - left, bottom - top, height)
-              and top >= line_top + POINT_LOW * height and bottom > line_bottom + COMMA_DROP * height):
+        elif (is_comma_shaped(right - left, bottom - top, height)
+              and top >= line_top + 0.5 * height and bottom > line_bottom + COMMA_DROP * height):
             marks.append(Mark(",", after, (label,)))
-    marks.extend(colons_and_points(points))
+    # One mark to a gap: more are specks or scribbles, not punctuation.
+    places = [mark.after for mark in marks] + [item[1] for item in points]
+    marks = [mark for mark in marks if places.count(mark.after) == 1] + colons_and_points(points)
     return sorted(marks, key=lambda mark: mark.after)
 
 
 def colons_and_points(points: list[tuple]) -> list[Mark]:
-    """Two points in one gap, one above the other, are a colon; a low point alone is a point.
+    """Two points in one gap, one above the other, within the line, are a colon; a low point alone is a point;
+    more, or two side by side, are no mark.
 
     ``points`` are (box, after, height of the centre as a share of the line's from its top).
     """
     marks = []
     for after in sorted({item[1] for item in points}):
-        here = [item for item in points if item[1] == after]
-        upper = [item for item in here if item[2] < 0.5]
-        lower = [item for item in here if item[2] >= POINT_LOW]
-        if len(upper) == 1 and len(lower) == 1 and len(here) == 2:
-            marks.append(Mark(":", after, (upper[0][0][4], lower[0][0][4])))
-        elif len(here) == 1 and lower:
-            marks.append(Mark(".", after, (lower[0][0][4],)))
+        here = sorted((item for item in points if item[1] == after), key=lambda item: item[2])
+        if len(here) == 2:
+            (upper, _, high), (lower, _, low) = here
+            stacked = min(upper[1], lower[1]) > max(upper[0], lower[0])
+            if stacked and low - high >= COLON_APART and high >= 0.0 and low <= 1.0:
+                marks.append(Mark(":", after, (upper[4], lower[4])))
+        elif len(here) == 1 and here[0][2] >= POINT_LOW:
+            marks.append(Mark(".", after, (here[0][0][4],)))
     return marks
 
 

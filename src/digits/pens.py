@@ -57,6 +57,8 @@ def without_pen_beside(ink: np.ndarray) -> np.ndarray:
 
 def straight_bar(points: np.ndarray) -> tuple | None:
     """(centre, direction along, direction across, length, mean width) of pixels (x, y) that form a straight bar; else None."""
+    if len(points) < 3:
+        return None
     centre = points.mean(axis=0)
     _, vectors = np.linalg.eigh(np.cov(points.T))
     along, across = vectors[:, 1], vectors[:, 0]

@@ -126,7 +126,9 @@ def read_image(source: str | os.PathLike | bytes, max_pixels: int | None = MAX_P
 
 
 def to_grey(image: Image.Image) -> np.ndarray:
-    """Grey levels in [0, 1], float32, of shape (height, width); transparency composited over white.
+    """Grey levels in [0, 1], float32, of shape (height, width); transparency composited over white,
+    or over black when what is drawn is light and covers less than half the image (white strokes
+    on a transparent canvas).
 
     EXIF orientation is applied so phone photos come out upright.
     """
@@ -136,8 +138,10 @@ def to_grey(image: Image.Image) -> np.ndarray:
     )
     if has_alpha:
         rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
+        drawn = np.asarray(rgba.getchannel("A")) > 127
+        light = drawn.mean() < 0.5 and drawn.any() and np.median(np.asarray(rgba.convert("L"))[drawn]) > 127
+        backdrop = Image.new("RGBA", rgba.size, (0, 0, 0, 255) if light else (255, 255, 255, 255))
+        image = Image.alpha_composite(backdrop, rgba)
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         pixels = np.asarray(image, dtype=np.float32)
         low, high = float(pixels.min()), float(pixels.max())
