@@ -73,6 +73,16 @@ def test_transparent_canvas_with_black_strokes_is_composited_over_white(referenc
     np.testing.assert_allclose(recovered, normal, atol=0.02)
 
 
+@pytest.mark.parametrize("colour", [(255, 255, 255), (255, 230, 40)], ids=["white", "yellow"])
+def test_transparent_canvas_with_light_strokes_is_composited_over_black(reference, colour):
+    # Over white, light strokes vanished: "no ink: the image is nearly uniform".
+    digit, normal = reference
+    strokes = Image.new("RGBA", (28, 28), (*colour, 255))
+    strokes.putalpha(Image.fromarray(digit))
+    recovered = to_model_input(encoded(strokes, "PNG"))
+    np.testing.assert_allclose(recovered, normal, atol=0.02)
+
+
 @pytest.mark.parametrize("format, mode", [
     ("PNG", "L"), ("PNG", "P"), ("PNG", "LA"), ("JPEG", "RGB"), ("BMP", "RGB"), ("GIF", "P"),
     ("WEBP", "RGB"), ("TIFF", "L"), ("TIFF", "I;16"),

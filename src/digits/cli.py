@@ -547,7 +547,8 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--format", choices=["text", "json", "csv"], default="text",
                          help="text lines, JSON Lines, or CSV with a header (default: text)")
     predict.add_argument("--number", action="store_true",
-                         help="read a whole number (several digits side by side) in each image")
+                         help="read a whole number (several digits side by side, with any point, comma, minus sign "
+                              "or colon between them) in each image; a part that is no digit leaves no number")
     predict.add_argument("--workers", type=int, default=None,
                          help="processes decoding images (default: one per core; 1 = none)")
     predict.add_argument("--json", action="store_true", help="same as --format json")
@@ -561,7 +562,8 @@ def parser() -> argparse.ArgumentParser:
                        help="folder for the Parquet part files; run the same command again to resume")
     model_flag(batch)
     batch.add_argument("--number", action="store_true",
-                       help="read a whole number (several digits side by side) in each image")
+                       help="read a whole number (several digits side by side, with any point, comma, minus sign "
+                              "or colon between them) in each image; a part that is no digit leaves no number")
     batch.add_argument("--engine", choices=list(ENGINES), default="dask",
                        help="dask: a local Dask cluster (127.0.0.1 only); processes: a plain process pool "
                             "(default: dask)")
