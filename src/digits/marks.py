@@ -66,7 +66,7 @@ class Mark:
 
 
 def shaped_like_mark(box: tuple[int, int, int, int, int], area: int, line_height: float) -> bool:
-    """Whether a component could be a point or a dash by its shape and size alone."""
+    """Whether a component could be a point, a comma or a dash by its shape and size alone."""
     left, right, top, bottom, _ = box
     width, height = right - left, bottom - top
     return (is_point_shaped(width, height, area, line_height) or is_dash_shaped(width, height, line_height)
@@ -94,9 +94,8 @@ def place_marks(candidates: list[tuple[int, int, int, int, int]], labels: np.nda
 
     ``digits`` are the groups the other components make, left to right; ``labels`` the
     components' label image, ``areas`` their pixel counts by label, ``pen`` the digits'
-    stroke width in pixels. Candidates that fit
-    no rule are left out (they are a digit's broken stroke or a speck, for the digit reader
-    to judge).
+    stroke width in pixels. Candidates that fit no rule are left out (they are a digit's
+    broken stroke or a speck, for the digit reader to judge).
     """
     if not digits:
         return []
