@@ -260,13 +260,11 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
              for label, box in enumerate(slices, start=1)
              if box is not None and areas[label] >= MARK_SPECK_FRACTION * largest
              and peaks[label] >= FAINT_INK * peaks[1:].max()]
-    if not any(areas[box[4]] >= SPECK_FRACTION * largest for box in boxes):
+    sized = areas >= SPECK_FRACTION * largest
+    if not any(sized[box[4]] for box in boxes):
         # The largest mark is faint and the strongest a speck: nothing here is writing.
         raise NoDigitError("no ink: nothing digit-like was found")
-    line_height = max(bottom - top for _, _, top, bottom, label in boxes if areas[label] >= SPECK_FRACTION * largest)
-    # Points may be smaller than the specks a digit loses; nothing else is.
-    boxes = [box for box in boxes if areas[box[4]] >= SPECK_FRACTION * largest
-             or shaped_like_mark(box, areas[box[4]], line_height)]
+    line_height = max(bottom - top for _, _, top, bottom, label in boxes if sized[label])
     marks, digit_boxes = marks_among(boxes, ink, labels, areas, line_height)
     groups = []
     for left, right, top, bottom, *members in group_components(digit_boxes, line_height):
@@ -295,29 +293,33 @@ def marks_among(boxes: list[tuple[int, int, int, int, int]], ink: np.ndarray, la
                 areas: np.ndarray, line_height: int) -> tuple[list[Mark], list[tuple[int, int, int, int, int]]]:
     """The punctuation marks among component boxes, and the boxes left for the digits.
 
+    Components under SPECK_FRACTION of the largest are specks unless shaped like a mark.
     Marks are placed among the groups the other components make; components shaped like
     marks that stand where none does go back to the digits (a broken stroke, a 5's bar),
     unless they are specks. A component that fainter ink (over JOINING_INK) joins to another
     is a piece of a stroke, never a mark. Where taking the marks out changes how the rest
     groups, none is kept.
     """
-    largest = areas[1:].max()
+    sized = areas >= SPECK_FRACTION * areas[1:].max()
+    shape = {box[4]: shaped_like_mark(box, areas[box[4]], line_height) for box in boxes}
+    # Points may be smaller than the specks a digit loses; nothing else is.
+    boxes = [box for box in boxes if sized[box[4]] or shape[box[4]]]
     faint = components(ink > JOINING_INK)[0]
 
     def joined(label: int) -> bool:
         reached = np.isin(faint, np.unique(faint[labels == label]))
         return bool(np.isin(labels[reached], (0, label), invert=True).any())
 
-    shaped = [box for box in boxes if shaped_like_mark(box, areas[box[4]], line_height) and not joined(box[4])]
+    shaped = [box for box in boxes if shape[box[4]] and not joined(box[4])]
     others = [box for box in boxes if box not in shaped]
     groups = group_components(others, line_height)
     pen = stroke_width(np.isin(labels, [box[4] for box in others]))
     marks = place_marks(shaped, labels, areas, groups, pen)
     taken = {label for mark in marks for label in mark.labels}
-    digit_boxes = [box for box in boxes if box[4] not in taken and areas[box[4]] >= SPECK_FRACTION * largest]
+    digit_boxes = [box for box in boxes if box[4] not in taken and sized[box[4]]]
     if marks and len(group_components(digit_boxes, line_height)) != len(groups):
         marks = []
-        digit_boxes = [box for box in boxes if areas[box[4]] >= SPECK_FRACTION * largest]
+        digit_boxes = [box for box in boxes if sized[box[4]]]
     return marks, digit_boxes
 
 

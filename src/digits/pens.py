@@ -21,10 +21,12 @@ number reader has its own rule for pens across a line of digits (``number.withou
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from digits.crossing import PEN_LENGTH
-from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components
+from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components, principal_axis
 
 BAR_ELONGATION = 5.0
 STRAIGHT = 2.0
@@ -49,19 +51,19 @@ def without_pen_beside(ink: np.ndarray) -> np.ndarray:
     for bar in sorted(marks, key=lambda label: -areas[label])[:CANDIDATES]:
         box = slices[bar - 1]
         rows, columns = np.nonzero(labels[box] == bar)
-        axes = straight_bar(np.stack([columns + box[1].start, rows + box[0].start], axis=1).astype(np.float64))
+        axes = straight_bar(rows + box[0].start, columns + box[1].start)
         if axes is not None and lies_beside(*axes, *np.nonzero(writing & (labels != bar))):
             return np.where(labels == bar, 0.0, ink)
     return ink
 
 
-def straight_bar(points: np.ndarray) -> tuple | None:
-    """(centre, direction along, direction across, length, mean width) of pixels (x, y) that form a straight bar; else None."""
-    if len(points) < 3:
-        return None
+def straight_bar(rows: np.ndarray, columns: np.ndarray) -> tuple | None:
+    """(centre, direction along, direction across, length, mean width) of pixels that form a straight bar
+    (x right, y down); else None."""
+    _, angle = principal_axis(rows, columns)
+    along, across = np.array([math.cos(angle), math.sin(angle)]), np.array([-math.sin(angle), math.cos(angle)])
+    points = np.stack([columns, rows], axis=1).astype(np.float64)
     centre = points.mean(axis=0)
-    _, vectors = np.linalg.eigh(np.cov(points.T))
-    along, across = vectors[:, 1], vectors[:, 0]
     spans = points - centre
     length = float(np.ptp(spans @ along)) + 1.0
     width = len(points) / length
