@@ -190,8 +190,9 @@ def csv_line(prediction: Prediction) -> str:
 
 
 def csv_row(record: dict) -> str:
+    """One CSV row: None as an empty cell, booleans as ``true``/``false`` (as in the JSON), text made printable."""
     buffer = io.StringIO()
     csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n").writerow(
-        {key: "" if value is None else printable(value) if isinstance(value, str) else value
-         for key, value in record.items()})
+        {key: "" if value is None else str(value).lower() if isinstance(value, bool)
+         else printable(value) if isinstance(value, str) else value for key, value in record.items()})
     return buffer.getvalue().rstrip("\n")

@@ -210,6 +210,10 @@ def command_predict(arguments: argparse.Namespace) -> int:
     from digits.batch import csv_header, expand, recognise_paths
     from digits.predict import load_recogniser
 
+    if arguments.number and arguments.top != 1:
+        print("digits predict: error: --top ranks one digit's answers; with --number, --json gives each digit's "
+              "confidence", file=sys.stderr)
+        return EXIT_USAGE
     recogniser = load_recogniser(arguments.model)
     output_format = "json" if arguments.json else arguments.format
     progress = Progress(sys.stderr.isatty())
@@ -543,7 +547,7 @@ def parser() -> argparse.ArgumentParser:
                          help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png'); "
                               "- reads one image from standard input")
     model_flag(predict)
-    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1)")
+    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1; not with --number)")
     predict.add_argument("--format", choices=["text", "json", "csv"], default="text",
                          help="text lines, JSON Lines, or CSV with a header (default: text)")
     predict.add_argument("--number", action="store_true",

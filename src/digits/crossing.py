@@ -80,7 +80,9 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         # to the writing and is as dark as it may be writing, and only its straight parts can go.
         distance = ndimage.distance_transform_edt(~writing)
         near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * height
-        level = np.asarray(ndimage.median(darkness, labels, crossing)) / float(np.median(darkness[writing]))
+        # Measured against the paper's own shade: a shadow darkens paper and ink alike, by a factor.
+        relative = darkness / np.maximum(paper, 1e-3)
+        level = np.asarray(ndimage.median(relative, labels, crossing)) / float(np.median(relative[writing]))
         # On the writing's line: it reaches no further above or below the writing than it may lie beside it.
         row_of = np.broadcast_to(np.arange(image.shape[0])[:, None], image.shape)
         in_line = ((np.asarray(ndimage.minimum(row_of, labels, crossing)) >= rows[0] - NEAR_WRITING * height)

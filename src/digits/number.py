@@ -25,8 +25,12 @@ from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
 from digits.marks import Mark, place_marks, shaped_like_mark, with_marks
 
-# Two components belong to one digit when they share this much of the narrower one's columns.
+# Two components belong to one digit when they share this much of the narrower one's columns;
+# two short ones (under FRAGMENT_HEIGHT) one above the other, sharing rows for at most
+# FRAGMENT_SIDE_BY_SIDE of the shorter's height, when they share FRAGMENT_OVERLAP (a 5's bar set off to the right).
 MERGE_OVERLAP = 0.5
+FRAGMENT_OVERLAP = 0.25
+FRAGMENT_SIDE_BY_SIDE = 0.25
 # Components shorter than this fraction of the line's height are fragments of a stroke;
 # they join a digit within FRAGMENT_DISTANCE line heights, or stand alone above LONE_HEIGHT.
 FRAGMENT_HEIGHT = 0.55
@@ -105,10 +109,18 @@ def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: i
     nearest digit when it is close; a short one far from any digit stands alone if it is
     tall enough, else it is dropped. Returns groups as [left, right, top, bottom, label, label, ...].
     """
+    short = FRAGMENT_HEIGHT * line_height
+
+    def overlap_needed(top: int, bottom: int, stack: list[int]) -> float:
+        # Two short pieces one above the other (a 5's bar over its body) are one digit with less shared.
+        one_above_other = min(bottom, stack[3]) - max(top, stack[2]) <= FRAGMENT_SIDE_BY_SIDE * min(
+            bottom - top, stack[3] - stack[2])
+        return FRAGMENT_OVERLAP if max(bottom - top, stack[3] - stack[2]) < short and one_above_other else MERGE_OVERLAP
+
     stacks: list[list[int]] = []
     for left, right, top, bottom, label in sorted(boxes):
         below = [stack for stack in stacks if min(right, stack[1]) - max(left, stack[0])
-                 > MERGE_OVERLAP * min(right - left, stack[1] - stack[0])
+                 > overlap_needed(top, bottom, stack) * min(right - left, stack[1] - stack[0])
                  and max(top - stack[3], stack[2] - bottom) <= FRAGMENT_DISTANCE * line_height
                  and max(bottom, stack[3]) - min(top, stack[2]) <= STACK_HEIGHT * line_height]
         if below:

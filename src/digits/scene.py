@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from digits.crossing import paper_shade, without_crossing_objects
-from digits.ink import WORKING_SIZE, is_crop, robust_spread, shrink, split_level
+from digits.ink import CROP_SIZE, WORKING_SIZE, is_crop, resize, robust_spread, shrink, split_level
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -52,12 +52,21 @@ SAME_GROUND = 0.02
 GROUND_IN_HOLES = 0.2
 # The surroundings must make up this share of the frame's border, or the sheet fills the frame.
 MIN_BORDER_OUTSIDE = 0.3
+# In an image small and clean enough to be a crop, a sheet is only found when its surroundings
+# hold this share of the frame's edge (a desk around a sticky note in a thumbnail); a bold digit
+# cut out tight leaves paper along much of the edge.
+RING_OUTSIDE = 0.9
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 # A light pen or cable touching the sheet, or the light grain of a wooden desk, joins it (with
 # the corners the closing fills between them): an opening reaching this share of the light
 # region's side (the square root of its area) in from each edge takes such narrow parts off.
 NARROW_PART = 0.03
+
+
+def outside_on_edge(sheet: np.ndarray) -> float:
+    """The share of the frame's edge that lies outside the sheet."""
+    return 1.0 - float(np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]]).mean())
 
 
 def hull_points(mask: np.ndarray) -> np.ndarray:
@@ -107,9 +116,28 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     desk, paper = float(np.median(darker)), float(np.median(lighter))
     # Lower than Otsu's split, so that paper in a shadow still counts as paper.
     light = smooth > desk + SHADED_PAPER * (paper - desk)
+    reach = max(1, min(grey.shape) // 40)
+    largest = largest_light_region(light, reach)
+    if largest is None:
+        return None
+    # A shadow may make paper as dark as the desk; then the lit part alone is the last resort.
+    # Seeded well inside the lit part, on paper itself: the closing may have reached over a pen or the sheet's edge.
+    seed = ndimage.binary_erosion(largest, iterations=reach + 2) & light
+    for paper in (with_shaded_paper(smooth, largest, seed), largest):
+        sheet = checked_sheet(smooth, paper)
+        if sheet is not None:
+            return sheet
+    # The lighter bands of a desk's grain or cloth can join the sheet at the lower level: Otsu's split.
+    largest = largest_light_region(smooth > split, reach)
+    return None if largest is None else checked_sheet(smooth, largest)
+
+
+def largest_light_region(light: np.ndarray, reach: int) -> np.ndarray | None:
+    """The largest light region once closed over ``reach`` pixels; None when there is none, or a rival nearly as large."""
+    from scipy import ndimage
+
     # Close gaps a pen lying across the sheet leaves, so the sheet stays one piece.
     # (Padded with the frame's own edge first: a closing would otherwise eat into the border.)
-    reach = max(1, min(grey.shape) // 40)
     closed = ndimage.binary_closing(np.pad(light, reach, mode="edge"), iterations=reach)[reach:-reach, reach:-reach]
     labels, count = ndimage.label(closed)
     if count == 0:
@@ -118,15 +146,7 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     if count > 1 and np.sort(areas)[-2] >= RIVAL_SHARE * areas.max():
         # Several light regions alike (a counter's windows, cards side by side): no one sheet.
         return None
-    largest = labels == 1 + int(np.argmax(areas))
-    # A shadow may make paper as dark as the desk; then the lit part alone is the last resort.
-    # Seeded well inside the lit part, on paper itself: the closing may have reached over a pen or the sheet's edge.
-    seed = ndimage.binary_erosion(largest, iterations=reach + 2) & light
-    for paper in (with_shaded_paper(smooth, largest, seed), largest):
-        sheet = checked_sheet(smooth, paper)
-        if sheet is not None:
-            return sheet
-    return None
+    return labels == 1 + int(np.argmax(areas))
 
 
 def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> np.ndarray:
@@ -158,8 +178,7 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     if float(np.median(smooth[paper])) - float(np.median(smooth[~sheet])) < MIN_SHEET_CONTRAST:
         return None
-    edge = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]])
-    if 1.0 - edge.mean() < MIN_BORDER_OUTSIDE:
+    if outside_on_edge(sheet) < MIN_BORDER_OUTSIDE:
         return None
     hull = hull_points(sheet)
     if len(hull) < 3 or sheet.sum() / ConvexHull(hull).volume < MIN_SOLIDITY:
@@ -221,12 +240,13 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     """
     from scipy import ndimage
 
-    if is_crop(grey):
-        # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
-        return grey
     image = shrink(grey, WORKING_SIZE)
     sheet = sheet_mask(image)
     if sheet is None:
+        return grey
+    if is_crop(grey) and outside_on_edge(sheet) < RING_OUTSIDE:
+        # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
+        # A small photo of a sheet on a desk is two clean tones too, but the desk rings the sheet.
         return grey
     # The sheet's rim is blurred into the desk: keep clear of it.
     margin = max(2, round(0.02 * math.sqrt(sheet.sum())))
@@ -249,4 +269,19 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     # Outside the sheet, continue the nearest paper's shade (shadows included; writing, or a dark
     # thing on the rim, left out), so that no edge or smear is left to look like ink.
     nearest = ndimage.distance_transform_edt(~inner, return_distances=False, return_indices=True)
-    return np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32)
+    return as_photo(np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32))
+
+
+def as_photo(sheet: np.ndarray) -> np.ndarray:
+    """The sheet cut out of a photo, enlarged to at least ``CROP_SIZE`` a side if smaller.
+
+    A small sheet (a sticky note far away) is still a photo: the ink stage must not take it
+    for a crop in two clean tones (``is_crop``), which it would be when a shadow's edge splits
+    the paper into a lit and a shaded tone and the writing is faint.
+    """
+    longer = max(sheet.shape)
+    if longer >= CROP_SIZE:
+        return sheet
+    factor = CROP_SIZE / longer
+    height, width = sheet.shape
+    return resize(sheet, max(1, round(width * factor)), max(1, round(height * factor)), Image.Resampling.BILINEAR)
