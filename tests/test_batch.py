@@ -52,8 +52,8 @@ def test_csv_rows_parse_back(folder):
     text = "\n".join([csv_header(), *(csv_line(p) for p in recognise_paths(paths, recogniser, workers=1))])
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["digit"] for row in rows] == ["5", "", ""]
-    # Booleans as the JSON writes them; no answer, no flag.
-    assert [row["low_confidence"] for row in rows] == ["false", "", ""]
+    # Booleans as the JSON writes them: an answer, even "no digit", is flagged or not; an error row is not.
+    assert [row["low_confidence"] for row in rows] == ["false", "false", ""]
     assert float(rows[0]["p5"]) == float(rows[0]["confidence"])
     assert rows[1]["reason"].startswith("no ink") and "not an image" in rows[2]["error"]
 

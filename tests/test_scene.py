@@ -301,3 +301,16 @@ def test_a_small_photo_of_a_sheet_on_a_desk_is_no_crop(mnist, size):
 
     assert find_sheet(grey_of(image)).shape != (size, size)
     assert recognise([image])[0].digit == 8
+
+
+@pytest.mark.parametrize("index", [2, 2548])
+def test_a_light_digit_filling_a_black_canvas_is_not_enlarged_as_a_photo(mnist, index):
+    # A white MNIST digit scaled to fill a flat black 280-pixel canvas passes for a light
+    # sheet; what is cut out of a flat background is a drawing, not a photo, and is not
+    # enlarged for the ink stage (once, this 1 was "no ink" and this 9 read as 4).
+    from digits.predict import recognise
+
+    _, (x_test, y_test) = mnist
+    canvas = Image.new("L", (280, 280), 0)
+    canvas.paste(Image.fromarray(x_test[index]).resize((280, 280), Image.Resampling.BICUBIC))
+    assert recognise([canvas])[0].digit == y_test[index]

@@ -184,7 +184,7 @@ def csv_line(prediction: Prediction) -> str:
     """One CSV row; control characters in the path or messages are escaped, so a row is one line."""
     record = {"path": prediction.path, "digit": prediction.digit, "number": prediction.number,
               "confidence": prediction.confidence, "reason": prediction.reason, "error": prediction.error,
-              "low_confidence": prediction.low_confidence if prediction.confidence is not None else None}
+              "low_confidence": prediction.low_confidence if prediction.error is None else None}
     record.update({f"p{digit}": value for digit, value in enumerate(prediction.probabilities)})
     return csv_row(record)
 

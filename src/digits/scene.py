@@ -52,6 +52,9 @@ SAME_GROUND = 0.02
 GROUND_IN_HOLES = 0.2
 # The surroundings must make up this share of the frame's border, or the sheet fills the frame.
 MIN_BORDER_OUTSIDE = 0.3
+# Surroundings flatter than this (robust spread) are a drawing's background, not a photographed
+# desk (validation desks: 0.003 at the least, 0.006 at the 5th percentile; a canvas: 0).
+DRAWN_GROUND = 0.001
 # In an image small and clean enough to be a crop, a sheet is only found when its surroundings
 # hold this share of the frame's edge (a desk around a sticky note in a thumbnail); a bold digit
 # cut out tight leaves paper along much of the edge.
@@ -248,6 +251,8 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
         # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
         # A small photo of a sheet on a desk is two clean tones too, but the desk rings the sheet.
         return grey
+    # A photographed desk always varies; a drawing's background (a canvas) is flat.
+    photographed = robust_spread(image[~sheet]) >= DRAWN_GROUND
     # The sheet's rim is blurred into the desk: keep clear of it.
     margin = max(2, round(0.02 * math.sqrt(sheet.sum())))
     inner = ndimage.binary_erosion(sheet, iterations=margin)
@@ -269,7 +274,8 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     # Outside the sheet, continue the nearest paper's shade (shadows included; writing, or a dark
     # thing on the rim, left out), so that no edge or smear is left to look like ink.
     nearest = ndimage.distance_transform_edt(~inner, return_distances=False, return_indices=True)
-    return as_photo(np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32))
+    cut_out = np.where(inner, image, paper_shade(image)[nearest[0], nearest[1]]).astype(np.float32)
+    return as_photo(cut_out) if photographed else cut_out
 
 
 def as_photo(sheet: np.ndarray) -> np.ndarray:
@@ -277,7 +283,8 @@ def as_photo(sheet: np.ndarray) -> np.ndarray:
 
     A small sheet (a sticky note far away) is still a photo: the ink stage must not take it
     for a crop in two clean tones (``is_crop``), which it would be when a shadow's edge splits
-    the paper into a lit and a shaded tone and the writing is faint.
+    the paper into a lit and a shaded tone and the writing is faint. (Only photos: on a
+    background flatter than DRAWN_GROUND, the image is drawn, not photographed.)
     """
     longer = max(sheet.shape)
     if longer >= CROP_SIZE:
