@@ -239,7 +239,8 @@ def is_drawing_on_plain_ground(smooth: np.ndarray, sheet: np.ndarray, paper: np.
 def find_sheet(grey: np.ndarray) -> np.ndarray:
     """The sheet alone, upright, the surroundings painted in the paper's shade; ``grey`` itself when there is none.
 
-    Returns float32 grey levels in [0, 1], at most ``WORKING_SIZE`` pixels a side.
+    Returns float32 grey levels in [0, 1], at most ``WORKING_SIZE`` pixels a side (and, for a
+    sheet cut out of a photo, at least ``CROP_SIZE``: ``as_photo``).
     """
     from scipy import ndimage
 
