@@ -46,3 +46,19 @@ def test_int8_is_written_beside_the_float32_export_not_over_it(tiny_keras_model,
     result = export(tiny_keras_model, precision="int8", check_images=images, calibration_images=images)
     assert result["out"] == str(tiny_keras_model.with_name("tiny.int8.onnx"))
     assert tiny_onnx_model.read_bytes() == float_bytes
+
+
+def test_a_reader_that_goes_away_gets_no_error_message():
+    # `digits predict … | head -1`: the pipe closes before the answers are written. No
+    # "Broken pipe" error and no traceback reach the terminal.
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "digits.cli", "predict", *[str(SAMPLES / "five-28x28.png")] * 3],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    process.wait(timeout=120)
+    process.stderr.close()
+    assert "Broken pipe" not in error and "Traceback" not in error and "Exception" not in error
+    assert process.returncode == 1

@@ -719,6 +719,14 @@ def run_command(arguments: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`digits predict … | head`): nothing to tell it. Later writes,
+        # Python's own flush at exit included, go nowhere instead of failing again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_ERROR
     except (ValueError, OSError, RuntimeError) as error:
         from digits.data import DataUnavailableError
 
