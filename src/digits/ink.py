@@ -90,13 +90,16 @@ def resize(array: np.ndarray, width: int, height: int, method=Image.Resampling.B
                       dtype=np.float32)
 
 
+def rescale(grey: np.ndarray, scale: float, method=Image.Resampling.BOX) -> np.ndarray:
+    """The image with both sides multiplied by ``scale`` (at least one pixel)."""
+    height, width = grey.shape
+    return resize(grey, max(1, round(width * scale)), max(1, round(height * scale)), method)
+
+
 def shrink(grey: np.ndarray, limit: int = WORKING_SIZE) -> np.ndarray:
     """Shrink so the longer side is at most ``limit`` (area averaging keeps thin strokes)."""
-    height, width = grey.shape
-    scale = limit / max(height, width)
-    if scale >= 1:
-        return grey
-    return resize(grey, max(1, round(width * scale)), max(1, round(height * scale)))
+    scale = limit / max(grey.shape)
+    return grey if scale >= 1 else rescale(grey, scale)
 
 
 def border(grey: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from digits.crossing import paper_shade, without_crossing_objects
-from digits.ink import CROP_SIZE, WORKING_SIZE, is_crop, resize, robust_spread, shrink, split_level
+from digits.ink import CROP_SIZE, WORKING_SIZE, is_crop, rescale, robust_spread, shrink, split_level
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -288,8 +288,4 @@ def as_photo(sheet: np.ndarray) -> np.ndarray:
     background flatter than DRAWN_GROUND, the image is drawn, not photographed.)
     """
     longer = max(sheet.shape)
-    if longer >= CROP_SIZE:
-        return sheet
-    factor = CROP_SIZE / longer
-    height, width = sheet.shape
-    return resize(sheet, max(1, round(width * factor)), max(1, round(height * factor)), Image.Resampling.BILINEAR)
+    return sheet if longer >= CROP_SIZE else rescale(sheet, CROP_SIZE / longer, Image.Resampling.BILINEAR)
