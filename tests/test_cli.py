@@ -38,6 +38,18 @@ def test_predict_top_k(capsys):
     assert out.count("%") == 3
 
 
+def test_predict_refuses_flags_it_would_otherwise_ignore(capsys):
+    image = str(SAMPLES / "three-on-paper.jpg")
+    # --top ranks answers in text; JSON and CSV always hold all ten probabilities.
+    for output in (["--json"], ["--format", "csv"]):
+        code, out, err = run(capsys, "predict", "--top", "3", *output, image)
+        assert code == 2 and out == "" and err.count("\n") == 1 and "--top" in err
+    code, out, err = run(capsys, "predict", "--json", "--format", "text", image)
+    assert code == 2 and out == "" and "two formats" in err
+    code, out, _ = run(capsys, "predict", "--json", "--format", "json", image)
+    assert code == 0 and out.startswith("{")
+
+
 def test_predict_with_a_missing_model_is_one_line(capsys, tmp_path):
     code, out, err = run(capsys, "predict", "--model", str(tmp_path / "nope.onnx"), str(SAMPLES / "five-28x28.png"))
     assert code == 1 and out == ""

@@ -210,12 +210,20 @@ def command_predict(arguments: argparse.Namespace) -> int:
     from digits.batch import csv_header, expand, recognise_paths
     from digits.predict import load_recogniser
 
+    if arguments.json and arguments.format not in (None, "json"):
+        print(f"digits predict: error: --json and --format {arguments.format} ask for two formats; give one",
+              file=sys.stderr)
+        return EXIT_USAGE
+    output_format = "json" if arguments.json else arguments.format or "text"
     if arguments.number and arguments.top != 1:
         print("digits predict: error: --top ranks one digit's answers; with --number, --json gives each digit's "
               "confidence", file=sys.stderr)
         return EXIT_USAGE
+    if output_format != "text" and arguments.top != 1:
+        print(f"digits predict: error: --top ranks answers in text; {output_format.upper()} already holds all ten "
+              f"probabilities", file=sys.stderr)
+        return EXIT_USAGE
     recogniser = load_recogniser(arguments.model)
-    output_format = "json" if arguments.json else arguments.format
     progress = Progress(sys.stderr.isatty())
     if output_format == "csv":
         print(csv_header())
@@ -547,8 +555,8 @@ def parser() -> argparse.ArgumentParser:
                          help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png'); "
                               "- reads one image from standard input")
     model_flag(predict)
-    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1; not with --number)")
-    predict.add_argument("--format", choices=["text", "json", "csv"], default="text",
+    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1; text only, not with --number)")
+    predict.add_argument("--format", choices=["text", "json", "csv"], default=None,
                          help="text lines, JSON Lines, or CSV with a header (default: text)")
     predict.add_argument("--number", action="store_true",
                          help="read a whole number (several digits side by side, with any point, comma, minus sign "
