@@ -188,6 +188,25 @@ def test_a_pen_lying_across_the_number_is_not_read_as_ink(mnist):
     assert recognise_numbers([image])[0].number == "3582"
 
 
+@pytest.mark.parametrize("name, number", [
+    # A pen on a sheet across the 2, a little longer than the digits are tall.
+    ("pen-across-a-digit-128.jpg", "128"),
+    # A light pen whose tip rests on the 2: pen and 2 were one mark, and no digit.
+    ("pen-onto-a-digit-029.jpg", "029"),
+])
+def test_a_pen_lying_onto_a_digit_is_taken_out_though_short(name, number):
+    photo = Image.open(Path(__file__).parent / "images" / name)
+    assert recognise_numbers([photo])[0].number == number
+
+
+def test_a_straight_one_taller_than_the_other_digits_is_kept(mnist):
+    # As straight as a pen and rising a fifth above the other digits, but touching none: a 1.
+    _, (x_test, y_test) = mnist
+    image = paper_number([x_test[int(np.flatnonzero(y_test == digit)[1])] for digit in (5, 3, 8)], gap=54)
+    ImageDraw.Draw(image).line([(95, 14), (92, 70)], fill=(20, 20, 20), width=6)
+    assert recognise_numbers([image])[0].number == "5138"
+
+
 def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():
     # Dashes along the frame's edge are no writing: they neither shrink the writing's size
     # nor stand for its line, so a lone 1 is not taken for a pen lying off that line.

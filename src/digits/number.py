@@ -63,6 +63,11 @@ PEN_ANGLE_STEP = 3
 PENS = 2
 PEN_APART = 15
 PEN_OFF_LINE = 0.25
+# A pen lying onto a digit may be shorter: straight for PEN_ONTO_DIGIT_LENGTH times the
+# writing's size is enough when the bar touches other writing, at least PEN_ONTO_DIGIT_INK of
+# a mark's median ink (a tall 1 standing alone keeps the longer rule).
+PEN_ONTO_DIGIT_LENGTH = 1.15
+PEN_ONTO_DIGIT_INK = 0.3
 
 # Column of ``Recogniser.scores`` that says "not a digit".
 NOT_A_DIGIT = 10
@@ -191,7 +196,8 @@ def level(ink: np.ndarray) -> np.ndarray:
 
 
 def without_pens(ink: np.ndarray) -> np.ndarray:
-    """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it).
+    """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it),
+    or PEN_ONTO_DIGIT_LENGTH times where it touches a digit.
 
     The directions looked at are those along which most ink pixels lie on one line; where
     that many reach the bar's length, what a line that long fits in is a bar, and a bar that
@@ -208,7 +214,9 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
              if box is not None and areas[label] >= SPECK_FRACTION * areas[1:].max()]
     sizes = [max(slices[label - 1][0].stop - slices[label - 1][0].start,
                  slices[label - 1][1].stop - slices[label - 1][1].start) for label in marks]
-    length = round(PEN_LENGTH * float(np.median(sizes)))
+    length = round(PEN_ONTO_DIGIT_LENGTH * float(np.median(sizes)))
+    lone_length = round(PEN_LENGTH * float(np.median(sizes)))
+    touching_ink = PEN_ONTO_DIGIT_INK * float(np.median(areas[marks]))
     writing = np.isin(labels, marks)
     rows, columns = np.nonzero(mask)
     if length < 9 or rows.size < length:
@@ -243,6 +251,10 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
                                 or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
             continue
+        if not straight_runs(mask, lone_length, angle).any():
+            # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
+            if (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() < touching_ink:
+                continue
         ink = np.where(pen, 0.0, ink)
         mask &= ~pen
         writing &= ~pen
