@@ -210,6 +210,10 @@ def tight_crop(digit: np.ndarray, random: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
 
 
+# How much wider than its own shape a meter's digit may be drawn (see ``meter``).
+METER_WIDENING = 1.5
+
+
 def meter(digits: list[np.ndarray], random: np.random.Generator, light_face: bool = False) -> Image.Image:
     """A counter's strip: each digit in its own window, light on dark or dark on light, tilted, photographed.
 
@@ -229,9 +233,13 @@ def meter(digits: list[np.ndarray], random: np.random.Generator, light_face: boo
     for index, digit in enumerate(digits):
         left = gap + index * (window + gap)
         strip[gap:gap + height, left:left + window] = body
-        glyph = np.asarray(Image.fromarray(tight(digit)).resize(
-            (max(4, int(window * random.uniform(0.5, 0.8))), int(height * random.uniform(0.6, 0.85))),
-            Image.Resampling.BICUBIC), dtype=np.float32) / 255
+        shape = tight(digit)
+        glyph_width, glyph_height = window * random.uniform(0.5, 0.8), int(height * random.uniform(0.6, 0.85))
+        # A counter's digits fill their windows' height; a narrow one (a 1) stays narrow, widened at most
+        # METER_WIDENING times its own shape (stretched to the window's width, a 1 became a solid block).
+        glyph_width = min(glyph_width, METER_WIDENING * shape.shape[1] * glyph_height / shape.shape[0])
+        glyph = np.asarray(Image.fromarray(shape).resize((max(4, int(glyph_width)), glyph_height),
+                                                         Image.Resampling.BICUBIC), dtype=np.float32) / 255
         top = gap + (height - glyph.shape[0]) // 2 + int(random.integers(-height // 12, height // 12 + 1))
         start = left + (window - glyph.shape[1]) // 2
         region = strip[top:top + glyph.shape[0], start:start + glyph.shape[1]]
