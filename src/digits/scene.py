@@ -32,6 +32,8 @@ SHADED_PAPER = 0.35
 RIVAL_SHARE = 0.5
 # Steeper than this (change of log grey level per pixel, after a 5-pixel median) is an edge, not a shadow.
 SHARP_EDGE = 0.1
+# Shaded paper meets the lit paper across level ground along at least this share of their contact.
+SOFT_CONTACT = 0.5
 # A sheet is a filled, nearly convex shape; a light digit (even a 0, once filled) is not
 # mostly light inside, and ink covers only a little of a sheet.
 MIN_SOLIDITY = 0.8
@@ -164,7 +166,18 @@ def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> 
     level_ground = slope <= SHARP_EDGE
     labels, _ = ndimage.label(level_ground)
     reached = np.unique(labels[seed & level_ground])
-    return lit | ndimage.binary_closing(np.isin(labels, reached[reached > 0]), iterations=2)
+    added = ndimage.binary_closing(np.isin(labels, reached[reached > 0]), iterations=2) & ~lit
+    # Shaded paper meets the lit paper across the shadow's soft edge. What meets it across a
+    # sharp edge along most of their contact was reached through a gap in the sheet's edge
+    # (where a pen lies across it): the desk.
+    pieces, count = ndimage.label(added)
+    if count == 0:
+        return lit
+    contact = ndimage.binary_dilation(lit, iterations=2) & added
+    touching = np.bincount(pieces[contact], minlength=count + 1)
+    soft = np.bincount(pieces[contact & level_ground], minlength=count + 1)
+    shaded = np.flatnonzero(soft >= SOFT_CONTACT * np.maximum(touching, 1))
+    return lit | np.isin(pieces, shaded[shaded > 0])
 
 
 def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
