@@ -62,3 +62,12 @@ def test_a_reader_that_goes_away_gets_no_error_message():
     process.stderr.close()
     assert "Broken pipe" not in error and "Traceback" not in error and "Exception" not in error
     assert process.returncode == 1
+
+
+def test_python_dash_m_digits_is_the_digits_command():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "digits", "predict", str(SAMPLES / "five-28x28.png")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith(str(SAMPLES / "five-28x28.png") + ": 5 (")
