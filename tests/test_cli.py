@@ -50,6 +50,13 @@ def test_predict_refuses_flags_it_would_otherwise_ignore(capsys):
     assert code == 0 and out.startswith("{")
 
 
+@pytest.mark.parametrize("count", ["0", "11", "three"])
+def test_predict_top_outside_one_to_ten_is_refused(capsys, count):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--top", count, str(SAMPLES / "five-28x28.png")])
+    assert exit_info.value.code == 2 and "give 1 to 10" in capsys.readouterr().err
+
+
 def test_predict_with_a_missing_model_is_one_line(capsys, tmp_path):
     code, out, err = run(capsys, "predict", "--model", str(tmp_path / "nope.onnx"), str(SAMPLES / "five-28x28.png"))
     assert code == 1 and out == ""

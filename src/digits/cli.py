@@ -555,7 +555,8 @@ def parser() -> argparse.ArgumentParser:
                          help="PNG, JPEG, BMP, GIF, WebP or TIFF files, folders, or globs ('scans/**/*.png'); "
                               "- reads one image from standard input")
     model_flag(predict)
-    predict.add_argument("--top", type=int, default=1, help="show the K most likely digits (default: 1; text only, not with --number)")
+    predict.add_argument("--top", type=ranks, default=1, metavar="K",
+                         help="show the K most likely digits, 1 to 10 (default: 1; text only, not with --number)")
     predict.add_argument("--format", choices=["text", "json", "csv"], default=None,
                          help="text lines, JSON Lines, or CSV with a header (default: text)")
     predict.add_argument("--number", action="store_true",
@@ -636,6 +637,17 @@ def parser() -> argparse.ArgumentParser:
                             "file or a postgresql:// URL (default: ~/.local/share/digits/corrections.db)")
     add_correction_commands(add, json_flag, model_flag)
     return main
+
+
+def ranks(text: str) -> int:
+    """``--top``'s value: how many digits to rank, 1 to 10."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no whole number; give 1 to 10") from None
+    if not 1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"{value} digits cannot be ranked; give 1 to 10")
+    return value
 
 
 def add_correction_commands(add, json_flag, model_flag) -> None:
