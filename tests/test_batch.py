@@ -49,9 +49,14 @@ def test_parallel_and_serial_decoding_agree_in_order(folder):
 def test_csv_rows_parse_back(folder):
     recogniser = load_recogniser()
     paths = [str(SAMPLES / "five-28x28.png"), str(SAMPLES / "blank-canvas.png"), str(folder / "notes.txt")]
-    text = "\n".join([csv_header(), *(csv_line(p) for p in recognise_paths(paths, recogniser, workers=1))])
+    predictions = list(recognise_paths(paths, recogniser, workers=1))
+    text = "\n".join([csv_header(), *(csv_line(p) for p in predictions)])
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["digit"] for row in rows] == ["5", "", ""]
+    # The "not a digit" probability as in the JSON: empty where no ink reached the model.
+    assert [row["not_a_digit"] for row in rows] == [
+        "" if prediction.not_a_digit is None else str(prediction.not_a_digit) for prediction in predictions]
+    assert rows[0]["not_a_digit"] != "" and float(rows[0]["not_a_digit"]) < 0.5
     # Booleans as the JSON writes them: an answer, even "no digit", is flagged or not; an error row is not.
     assert [row["low_confidence"] for row in rows] == ["false", "false", ""]
     assert float(rows[0]["p5"]) == float(rows[0]["confidence"])

@@ -173,7 +173,7 @@ def printable(text: str) -> str:
 
 
 CSV_COLUMNS = ["path", "digit", "number", "confidence", "low_confidence", *[f"p{digit}" for digit in range(10)],
-               "reason", "error"]
+               "not_a_digit", "reason", "error"]
 
 
 def csv_header() -> str:
@@ -183,7 +183,8 @@ def csv_header() -> str:
 def csv_line(prediction: Prediction) -> str:
     """One CSV row; control characters in the path or messages are escaped, so a row is one line."""
     record = {"path": prediction.path, "digit": prediction.digit, "number": prediction.number,
-              "confidence": prediction.confidence, "reason": prediction.reason, "error": prediction.error,
+              "confidence": prediction.confidence, "not_a_digit": prediction.not_a_digit,
+              "reason": prediction.reason, "error": prediction.error,
               "low_confidence": prediction.low_confidence if prediction.error is None else None}
     record.update({f"p{digit}": value for digit, value in enumerate(prediction.probabilities)})
     return csv_row(record)
