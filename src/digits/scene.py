@@ -155,7 +155,8 @@ def largest_light_region(light: np.ndarray, reach: int) -> np.ndarray | None:
 
 
 def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> np.ndarray:
-    """The lit paper and the paper in shadow beside it: all that is reached from ``seed`` without crossing a sharp edge.
+    """The lit paper and the paper in shadow beside it: what is reached from ``seed`` without crossing a sharp
+    edge, and meets the lit paper mostly across a soft one (SOFT_CONTACT of their contact).
 
     Light falls off smoothly across a shadow's edge, a few per cent a pixel; a sheet's edge
     is a step. The median filter has already taken out ruled lines and thin strokes.
