@@ -297,6 +297,15 @@ def test_a_pen_across_the_sheets_edge_does_not_join_the_desk_to_the_sheet():
     assert recognise_numbers([photo])[0].number == "30"
 
 
+def test_a_pen_from_the_desk_onto_a_digit_takes_only_its_own_straight_part():
+    # A pen lies on the desk, over the sheet's edge, its tip on the first 8's foot: pen and 8
+    # are one object reaching in. Its straight part on the sheet is about as long as the
+    # digits are tall; the whole object was painted over, and the 8 with it ("874").
+    from digits.predict import recognise_numbers
+
+    assert recognise_numbers([Image.open(IMAGES / "pen-from-the-desk-onto-a-digit-8874.jpg")])[0].number == "8874"
+
+
 @pytest.mark.parametrize("size", [200, 230])
 def test_a_small_photo_of_a_sheet_on_a_desk_is_no_crop(mnist, size):
     # Under 256 pixels a side and in two clean tones (desk, paper; the ink as dark as the

@@ -27,8 +27,11 @@ SAME_INK = 1.3
 # the edge, is as long as the writing is tall). The number reader takes pens out by PEN_LENGTH too.
 BAR_ELONGATION = 4.0
 PEN_LENGTH = 1.5
-# A pen across the edge that touches a digit leaves at least this share of a digit's ink on the line.
+# A pen across the edge that touches a digit leaves at least this share of a digit's ink on the line;
+# on the sheet, its straight part is at least PEN_ONTO_DIGIT times the writing's height (the rest
+# of it lies on the desk, out of the cut-out).
 PEN_DIGIT_SHARE = 0.3
+PEN_ONTO_DIGIT = 1.0
 # Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
 EDGE_RING = 2
 # Printed lines of ruled or squared paper are at most this many pixels thick at the working size.
@@ -112,7 +115,7 @@ def pens_onto_digits(labels: np.ndarray, candidates: np.ndarray, inner: np.ndarr
                      writing: np.ndarray) -> np.ndarray:
     """Of the objects ``candidates`` (labels) reaching in, those that are a pen lying onto a digit.
 
-    Pen and digit make one object: it has a straight part longer than PEN_LENGTH times the
+    Pen and digit make one object: it has a straight part longer than PEN_ONTO_DIGIT times the
     ``writing``'s height, and without that part and its rim (an eighth of that height) at
     least PEN_DIGIT_SHARE of a digit's ink is left on the writing's line. Only the pen's
     straight part is then to go.
@@ -121,7 +124,7 @@ def pens_onto_digits(labels: np.ndarray, candidates: np.ndarray, inner: np.ndarr
 
     rows = np.flatnonzero(writing.any(axis=1))
     height = rows[-1] - rows[0] + 1
-    straight = straight_parts(labels, candidates, inner, wide, round(PEN_LENGTH * height))
+    straight = straight_parts(labels, candidates, inner, wide, round(PEN_ONTO_DIGIT * height))
     on_line = np.zeros(labels.shape, dtype=bool)
     on_line[rows[0]:rows[-1] + 1] = True
     rim = ndimage.binary_dilation(straight, iterations=max(2, round(height / 8)))
