@@ -24,7 +24,8 @@ NEAR_WRITING = 0.8
 SAME_INK = 1.3
 # A straight bar (a pen's end) is this many times longer than it is wide, and longer than
 # PEN_LENGTH times the writing's height; a digit touching the edge is not (a 1, or a 7 cut by
-# the edge, is as long as the writing is tall). The number reader takes pens out by PEN_LENGTH too.
+# the edge, is as long as the writing is tall). The number reader takes lone pens out by PEN_LENGTH
+# too (and pens touching a digit by its own PEN_ONTO_DIGIT_LENGTH).
 BAR_ELONGATION = 4.0
 PEN_LENGTH = 1.5
 # A pen across the edge that touches a digit leaves at least this share of a digit's ink on the line;
