@@ -390,6 +390,28 @@ def test_a_large_bold_digit_cut_out_tight_is_read_in_either_polarity(mnist, inde
         assert np.corrcoef(to_model_input(image).ravel(), reference.ravel())[0, 1] > 0.6
 
 
+@pytest.mark.parametrize("index", [678, 1238, 1394, 2366, 2594])
+def test_a_bold_one_cut_to_its_own_width_is_ink_not_noise(mnist, index):
+    # Five pixels wide: the border is mostly the stroke's soft edges, which are no noise.
+    (x_train, y_train), _ = mnist
+    digit = x_train[index]
+    rows, columns = np.flatnonzero(digit.max(axis=1) > 0), np.flatnonzero(digit.max(axis=0) > 0)
+    crop = Image.fromarray(digit[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1])
+    narrow = crop.resize((round(crop.width * 26 / crop.height), 26), Image.Resampling.BILINEAR)
+    assert y_train[index] == 1 and narrow.width <= 6
+    model_input = to_model_input(255 - np.asarray(narrow))
+    assert np.corrcoef(model_input.ravel(), scale_mnist(digit).ravel())[0, 1] > 0.6
+
+
+def test_pure_noise_crops_stay_noise_for_the_finer_noise_measure():
+    from digits import ink
+
+    random = np.random.default_rng(5)
+    for spread in (0.05, 0.1, 0.2):
+        grey = np.clip(0.6 + random.normal(0, spread, (26, 26)), 0, 1).astype(np.float32)
+        assert abs(ink.fine_noise(grey) - spread) < 0.25 * spread
+
+
 def test_real_8x8_digits_by_other_writers_are_read():
     from sklearn.datasets import load_digits
 

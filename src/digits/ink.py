@@ -238,7 +238,8 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
     between the strokes, and a quadratic surface is fitted to those samples by least
     squares, refitting without the blocks well above it (covered by ink). Returns
-    (surface, robust standard deviation of the background pixels around it).
+    (surface, robust standard deviation of the background pixels around it; for crops, no
+    more than ``fine_noise``, since a crop's background may be all stroke edges).
     """
     height, width = image.shape
     if is_crop(image):
@@ -248,7 +249,10 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         level = split_level(image)
         if framed_background_is_light(image) is None:
             paper = border(image)
-            return np.full_like(image, float(np.median(paper))), robust_spread(paper)
+            # The border is mostly the background; where a stroke touches the frame, its
+            # pixels are no noise of the paper's, nor are a narrow crop's soft stroke edges.
+            background = paper[paper <= level] if (paper <= level).mean() >= 0.5 else paper[paper > level]
+            return np.full_like(image, float(np.median(paper))), min(robust_spread(background), fine_noise(image))
         from scipy import ndimage
 
         dark = image <= level
@@ -259,7 +263,7 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         inner = ndimage.binary_erosion(dark, border_value=1)
         if inner.sum() >= INNER_PAPER * dark.sum():
             noise = min(noise, robust_spread(image[inner]))
-        return np.full_like(image, float(np.median(image[dark]))), noise
+        return np.full_like(image, float(np.median(image[dark]))), min(noise, fine_noise(image))
     # Square blocks of about a sixteenth of the longer side, but at least two blocks across
     # the shorter one (a strip 600×28 still gets a grid).
     size = max(1, min(-(-max(height, width) // 16), min(height, width) // 2))
@@ -286,6 +290,17 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
     residual = image - surface
     noise = robust_spread(residual)
     return surface, noise
+
+
+def fine_noise(image: np.ndarray) -> float:
+    """Pixel noise (standard deviation) from second differences, which shading and soft stroke edges barely raise.
+
+    The second difference across rows, then across columns, of independent noise of
+    deviation s has deviation 6 s (the kernel [1, -2, 1] ⊗ [1, -2, 1]); a smooth ramp gives 0.
+    """
+    across_rows = image[:-2] - 2 * image[1:-1] + image[2:]
+    both = across_rows[:, :-2] - 2 * across_rows[:, 1:-1] + across_rows[:, 2:]
+    return robust_spread(both) / 6
 
 
 def shadow_floor(image: np.ndarray) -> np.ndarray:
