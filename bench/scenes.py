@@ -98,6 +98,26 @@ def digits_mask(digits: list[np.ndarray], height: int, angle: float, random: np.
     return strip.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
 
 
+# The writing lies this share of the frame's size clear of its edges: whoever takes the photo
+# frames the whole number (digits the frame cuts off are no one's to read).
+FRAME_MARGIN = 0.03
+
+
+def within_frame(mask: Image.Image, left: int, top: int, width: int, height: int) -> tuple[Image.Image, int, int]:
+    """The writing's mask and place, shrunk and moved as little as needed to lie within the frame."""
+    margin = round(FRAME_MARGIN * min(width, height))
+    x0, y0, x1, y1 = mask.getbbox() or (0, 0, mask.width, mask.height)
+    fit = min(1.0, (width - 2 * margin) / (x1 - x0), (height - 2 * margin) / (y1 - y0))
+    if fit < 1.0:
+        centre_x, centre_y = left + (x0 + x1) / 2, top + (y0 + y1) / 2
+        mask = mask.resize((max(1, int(mask.width * fit)), max(1, int(mask.height * fit))), Image.Resampling.BICUBIC)
+        x0, y0, x1, y1 = mask.getbbox() or (0, 0, mask.width, mask.height)
+        left, top = round(centre_x - (x0 + x1) / 2), round(centre_y - (y0 + y1) / 2)
+    left = min(max(left, margin - x0), width - margin - x1)
+    top = min(max(top, margin - y0), height - margin - y1)
+    return mask, left, top
+
+
 def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str | None = None,
                paper: str | None = None, pen_on_sheet: bool = False) -> Image.Image:
     """A sheet (or sticky note) lying on a desk, with the digit or number written on it, photographed.
@@ -148,6 +168,7 @@ def desk_photo(digits: list[np.ndarray], random: np.random.Generator, desk: str 
     ink_alpha = np.zeros((height, width), dtype=np.float32)
     left = int(centre[0] - mask.width / 2 + random.uniform(-0.1, 0.1) * mask.width)
     top = int(centre[1] - mask.height / 2 + random.uniform(-0.1, 0.1) * mask.height)
+    mask, left, top = within_frame(mask, left, top, width, height)
     ink_alpha[max(top, 0):top + mask.height, max(left, 0):left + mask.width] = (
         np.asarray(mask, dtype=np.float32)[max(-top, 0):height - top, max(-left, 0):width - left] / 255)
     pen = random.choice(["pen", "pencil", "blue", "red"])

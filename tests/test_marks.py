@@ -56,13 +56,15 @@ def test_marks_stand_only_where_punctuation_stands():
     # Digit groups (left, right, top, bottom) on a line from row 10 to 50, and mark candidates.
     digits = [[40, 70, 10, 50], [80, 110, 10, 50], [120, 150, 10, 50]]
     areas = np.full(10, 30)
-    labels = np.zeros((60, 160), dtype=int)
+    labels = np.zeros((100, 160), dtype=int)
     labels[10:50, 40:70] = 9                 # the first digit's ink, as a block
     low_point = (73, 77, 44, 49, 1)          # in the first gap, at the line's foot
     high_point = (113, 117, 12, 17, 2)       # in the second gap, at the top: no point alone
+    point_far_below = (113, 117, 80, 85, 5)  # in the second gap, a line's height below: a pen's tip, no point
     dash_over_digit = (85, 100, 28, 31, 3)   # across a digit's middle, not in a gap
     leading_dash = (20, 34, 28, 32, 4)
     marks = place_marks([low_point, high_point, dash_over_digit, leading_dash], labels, areas, digits, pen=4)
+    assert place_marks([point_far_below], labels, areas, digits, pen=4) == []
     assert [(mark.character, mark.after) for mark in marks] == [("-", 0), (".", 1)]
     # A spot finer than the pen is no point.
     assert place_marks([low_point], labels, areas, digits, pen=10) == []

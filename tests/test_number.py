@@ -76,6 +76,41 @@ def test_fragments_join_the_nearest_digit_or_are_dropped():
     assert [group[4:] for group in groups] == [[1], [2, 3]]
 
 
+def test_pieces_far_below_or_above_the_line_join_no_digit():
+    # A pen's tip below the last digit, and one above the line beside the others: neither is
+    # part of a digit nor a digit of its own (before: joined the digit above it, "part 3 of 3").
+    boxes = [(0, 30, 0, 50, 1), (40, 70, 0, 50, 2), (45, 60, 100, 110, 3), (90, 100, -80, -58, 4)]
+    assert [group[4:] for group in group_components(boxes, line_height=50)] == [[1], [2]]
+
+
+def test_two_short_pieces_side_by_side_may_be_one_digit_two_whole_digits_never():
+    from digits.number import broken_pairs
+
+    assert broken_pairs([[0, 30, 0, 25, 1], [20, 40, 22, 50, 2]], line_height=50) == [0]
+    assert broken_pairs([[0, 30, 0, 50, 1], [34, 60, 0, 50, 2]], line_height=50) == []
+    # Too far apart, or too wide together for one digit.
+    assert broken_pairs([[0, 20, 0, 25, 1], [40, 55, 22, 50, 2]], line_height=50) == []
+    assert broken_pairs([[0, 30, 0, 25, 1], [30, 60, 22, 50, 2]], line_height=50) == []
+
+
+@pytest.mark.parametrize("name, number", [
+    # A 9 broken below its loop in four pieces, two groups of which neither is a digit's height.
+    ("broken-nine-76593.jpg", "76593"),
+    # A pen's tip on the sheet a line's height below the 5 and 1: no decimal point.
+    ("pen-tip-below-the-line-351.jpg", "351"),
+    # A 2 touching the sheet's edge, whose upright back was taken for a pen's straight part.
+    ("digit-at-the-sheets-edge-20.jpg", "20"),
+    # A pen from the desk across the last 0: taken out, and the 0's strokes joined again.
+    ("pen-from-the-desk-across-a-zero-200.jpg", "200"),
+    # A pen from the desk whose tip rests on the last 3: its direction was taken from the few
+    # pixels by the sheet's edge, no straight part was found, and pen and 3 went together.
+    ("pen-from-the-desk-onto-the-last-digit-3133.jpg", "3133"),
+])
+def test_desk_photos_of_numbers_that_were_misread(name, number):
+    photo = Image.open(Path(__file__).parent / "images" / name)
+    assert recognise_numbers([photo])[0].number == number
+
+
 def test_blank_page_has_no_number(capsys):
     page = Image.new("RGB", (300, 100), "white")
     reading = recognise_numbers([page])[0].to_dict()

@@ -44,3 +44,18 @@ def drawn(*strokes: tuple) -> np.ndarray:
 def test_a_digits_own_straight_strokes_are_no_pen(strokes):
     ink = drawn(*strokes)
     assert np.array_equal(without_pen_beside(ink), ink)
+
+
+def test_strokes_a_removed_pen_crossed_are_joined_again_and_none_is_drawn_beside_it():
+    from digits.ink import bridged
+
+    ink = np.zeros((60, 60), dtype=np.float32)
+    ink[28:33, 5:55] = 1.0           # a stroke across the pen's band
+    ink[5:55, 45:50] = 1.0           # a stroke running along it, a pixel clear
+    band = np.zeros_like(ink, dtype=bool)
+    band[:, 36:44] = True            # where the pen lay, taken out
+    joined = bridged(np.where(band, 0.0, ink), band)
+    assert (joined[29:32, 36:44] == 1.0).all()
+    # Nothing along the stroke beside the band, away from where the crossing stroke meets it.
+    assert (joined[:24, 36:44] == 0.0).all() and (joined[37:, 36:44] == 0.0).all()
+    np.testing.assert_array_equal(joined[:, :36], ink[:, :36])

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from digits.ink import principal_axis, straight_runs
+from digits.ink import bridged, on_one_line, principal_axis, straight_runs
 
 # How much darker than the paper an object must be to count as lying across the sheet.
 CROSSING_DARKNESS = 0.15
@@ -33,6 +33,8 @@ PEN_LENGTH = 1.5
 # of it lies on the desk, out of the cut-out).
 PEN_DIGIT_SHARE = 0.3
 PEN_ONTO_DIGIT = 1.0
+# Directions of straight parts are sought every LINE_STEP degrees, then to the degree.
+LINE_STEP = 3
 # Pixels past the sheet's inner edge in which an object must stay dark to count as lying across it.
 EDGE_RING = 2
 # Printed lines of ruled or squared paper are at most this many pixels thick at the working size.
@@ -49,9 +51,11 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     apart from it, the object is not a digit beside that writing (as dark, close, on its
     line, and no straight bar longer than the writing is tall), it is not a pen lying onto a
     digit (``pens_onto_digits``), and it holds no wide dark area (a shadow, which writing in
-    it may join). Otherwise only the part a long straight line fits in (an opening along the
-    object's own direction) and a wide square does not (a shadow is wide, a pen is not) is
-    removed, so writing a pen touches stays. The paper under it is ``paper_shade``.
+    it may join). Otherwise only the part running from the sheet's rim that a long straight
+    line fits in (an opening along the object's own direction; for a digit beside the writing,
+    longer than PEN_LENGTH times the writing's height) and a wide square does not (a shadow is
+    wide, a pen is not) is removed, so writing a pen touches stays, and the strokes the pen
+    crossed are joined again (``digits.ink.bridged``). The paper under it is ``paper_shade``.
     """
     from scipy import ndimage
 
@@ -75,7 +79,7 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     areas = np.bincount(labels.ravel(), minlength=count + 1)
     apart = np.setdiff1d(np.arange(1, count + 1), crossing)
     wide = ndimage.binary_opening(dark, structure=np.ones((short_side // 12 + 1,) * 2, dtype=bool))
-    whole = np.array([], dtype=crossing.dtype)
+    whole = digits_at_edge = np.array([], dtype=crossing.dtype)
     writing = np.isin(labels, apart[areas[apart] >= MIN_WRITING_PIXELS])
     if writing.any():
         rows = np.flatnonzero(writing.any(axis=1))
@@ -96,11 +100,20 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
         pens = pens_onto_digits(labels, crossing[near & ~like_writing & ~shadowy], inner, wide, writing)
         whole = crossing[~like_writing & ~shadowy & ~np.isin(crossing, pens)]
-    covered = np.isin(labels, whole) | straight_parts(labels, np.setdiff1d(crossing, whole), inner, wide,
-                                                      max(9, short_side // 4))
+        digits_at_edge = crossing[like_writing]
+    length = max(9, short_side // 4)
+    straight = straight_parts(labels, np.setdiff1d(crossing, np.concatenate([whole, digits_at_edge])), inner, wide,
+                              length)
+    if digits_at_edge.size:
+        # A digit's own stroke may be as long as the writing is tall (a 1, a 7's long stroke).
+        straight |= straight_parts(labels, digits_at_edge, inner, wide, max(length, round(PEN_LENGTH * height)))
+    covered = np.isin(labels, whole) | straight
     if not covered.any():
         return image
-    return np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+    painted = np.where(ndimage.binary_dilation(covered, iterations=2), paper, image)
+    # Where a pen's straight part crossed writing, the strokes it hid are drawn on again.
+    band = ndimage.binary_dilation(straight, iterations=2) & inner
+    return paper - bridged(paper - painted, band)
 
 
 def paper_shade(image: np.ndarray) -> np.ndarray:
@@ -164,7 +177,8 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
 
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray,
                    length: int) -> np.ndarray:
-    """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels, not ``wide``."""
+    """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels, not ``wide``,
+    that run from the sheet's rim."""
     from scipy import ndimage
 
     short_side = min(labels.shape)
@@ -172,10 +186,26 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
     near_rim = ~ndimage.binary_erosion(inner, iterations=max(3, short_side // 10))
     for label in crossing:
         member = labels == label
-        rows, columns = np.nonzero(member & near_rim)
-        if len(rows) < 10:
+        if np.count_nonzero(member & near_rim) < 10:
             continue
-        _, angle = principal_axis(rows, columns)
-        along = straight_runs(member, length, angle)
-        covered |= along & ~wide
+        # The object's direction by the sheet's rim (a pen's end lying across it), or the one along
+        # which most of it lies on one line (a pen's, when little of it lies by the rim): whichever
+        # holds more of it in straight runs.
+        rows, columns = np.nonzero(member)
+        coarse = max(range(0, 180, LINE_STEP), key=lambda degrees: on_one_line(rows, columns, math.radians(degrees)))
+        densest = max((math.radians(coarse + turn) for turn in range(1 - LINE_STEP, LINE_STEP)),
+                      key=lambda turned: on_one_line(rows, columns, turned))
+        by_rim = principal_axis(*np.nonzero(member & near_rim))[1]
+        along = max((straight_runs(member, length, angle) & ~wide for angle in (by_rim, densest)),
+                    key=np.count_nonzero)
+        # Only a straight part that runs from the sheet's rim: one further in is a stroke of a digit the object holds.
+        pieces, _ = ndimage.label(along, structure=np.ones((3, 3), dtype=bool))
+        from_rim = np.unique(pieces[along & near_rim])
+        core = np.isin(pieces, from_rim[from_rim > 0])
+        if not core.any():
+            continue
+        # A line fits only the pen's middle when its direction is a little off: its sides go too,
+        # as far from that middle as the pen is half wide.
+        half_width = float(np.percentile(ndimage.distance_transform_edt(member)[core], 90))
+        covered |= member & (ndimage.distance_transform_edt(~core) <= half_width + 1)
     return covered

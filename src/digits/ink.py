@@ -436,6 +436,35 @@ def straight_runs(mask: np.ndarray, length: int, angle: float) -> np.ndarray:
     return back[top:top + mask.shape[0], left:left + mask.shape[1]].astype(bool) & mask
 
 
+def bridged(strength: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """``strength`` (ink, or darkness against the paper) with the strokes a removed bar cut joined again across ``band``.
+
+    Within the band, a closing with a disc wider than the band: it fills the band where
+    strokes reach it from both sides (a stroke the bar crossed), not where ink lies on one
+    side only (a stroke the bar ran along), so a digit keeps what a pen lying across it hid.
+    """
+    from scipy import ndimage
+
+    if not band.any():
+        return strength
+    across = 2 * float(ndimage.distance_transform_edt(band).max())
+    radius = int(across / 2) + 2
+    disc = np.hypot(*np.mgrid[-radius:radius + 1, -radius:radius + 1]) <= radius
+    rows, columns = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
+    window = (slice(max(rows[0] - 2 * radius, 0), rows[-1] + 2 * radius + 1),
+              slice(max(columns[0] - 2 * radius, 0), columns[-1] + 2 * radius + 1))
+    closed = ndimage.grey_closing(strength[window], footprint=disc, mode="constant", cval=0.0)
+    result = strength.copy()
+    result[window] = np.where(band[window], np.maximum(strength[window], closed), strength[window])
+    return result
+
+
+def on_one_line(rows: np.ndarray, columns: np.ndarray, angle: float) -> int:
+    """How many of the pixels lie on one line along ``angle`` radians (x right, y down): the most that share their offset across it."""
+    offsets = np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int)
+    return int(np.bincount(offsets - offsets.min()).max())
+
+
 def principal_axis(rows: np.ndarray, columns: np.ndarray) -> tuple[float, float]:
     """(How many times longer than wide, angle of the long axis in radians) of a set of pixels.
 

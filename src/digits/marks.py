@@ -6,7 +6,7 @@ colon's two dots stacked into one part and read as a 5). Marks are told by their
 their place on the line of digits alone, never by the model:
 
 - a point: a small, compact blob, standing in a gap between two digits, its centre in the
-  lower part of the line;
+  lower part of the line (not far below it);
 - a comma: a short stroke, taller than wide, in a gap, from the lower part of the line to
   below it;
 - a minus sign or dash: a short bar at least twice as wide as tall, across the middle of
@@ -31,8 +31,9 @@ POINT_SIZE = 0.3
 POINT_SMALLEST = 0.06
 POINT_ASPECT = 2.0
 POINT_FILL = 0.45
-# A point's centre lies below this share of the line's height from its top.
-POINT_LOW = 0.65
+# A point's centre lies between these shares of the line's height from its top: in the
+# line's lower part, down to a little below its foot (further down is no point of this line).
+POINT_LOW = (0.65, 1.25)
 # A comma is at most COMMA_SIZE line heights tall and COMMA_WIDTH wide; it starts below
 # the line's middle and reaches more than COMMA_DROP line heights below its bottom.
 COMMA_SIZE = 0.6
@@ -146,7 +147,7 @@ def colons_and_points(points: list[tuple]) -> list[Mark]:
             stacked = min(upper[1], lower[1]) > max(upper[0], lower[0])
             if stacked and low - high >= COLON_APART and high >= 0.0 and low <= 1.0:
                 marks.append(Mark(":", after, (upper[4], lower[4])))
-        elif len(here) == 1 and here[0][2] >= POINT_LOW:
+        elif len(here) == 1 and POINT_LOW[0] <= here[0][2] <= POINT_LOW[1]:
             marks.append(Mark(".", after, (here[0][0][4],)))
     return marks
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, check_amount, components,
-                        ink_map, principal_axis, straight_runs, stroke_width)
+from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
+                        components, ink_map, on_one_line, principal_axis, straight_runs, stroke_width)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
@@ -38,6 +38,11 @@ FRAGMENT_DISTANCE = 0.3
 LONE_HEIGHT = 0.4
 # Parts stacked into one digit are together at most this many times the line's tallest component.
 STACK_HEIGHT = 1.25
+# Two neighbouring groups may be one digit broken across (faint ink, a shadow's edge): each
+# under BROKEN_HEIGHT of the line's height, together no taller than STACK_HEIGHT of it, within
+# FRAGMENT_DISTANCE of each other and together no wider than BROKEN_WIDTH line heights.
+BROKEN_HEIGHT = 0.8
+BROKEN_WIDTH = 1.0
 # A group wider than this many times its height holds touching digits.
 TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
@@ -111,8 +116,9 @@ def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: i
     taller together than a digit of the line, are parts of one digit (a stroke broken by a
     printed line, a 5's bar). Stacks at least FRAGMENT_HEIGHT of the line's
     height tall start digits. Shorter ones are fragments of a broken stroke and join the
-    nearest digit when it is close; a short one far from any digit stands alone if it is
-    tall enough, else it is dropped. Returns groups as [left, right, top, bottom, label, label, ...].
+    nearest digit when it is close (beside it, above or below); a short one far from any
+    digit stands alone if it is tall enough and on the digits' line, else it is dropped. Returns groups as
+    [left, right, top, bottom, label, label, ...].
     """
     short = FRAGMENT_HEIGHT * line_height
 
@@ -135,17 +141,39 @@ def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: i
         else:
             stacks.append([left, right, top, bottom, label])
     groups = [stack for stack in stacks if stack[3] - stack[2] >= FRAGMENT_HEIGHT * line_height]
+    # The line the digits stand on (a short piece wholly above or below it is none of them).
+    line = (np.median([group[2] for group in groups]), np.median([group[3] for group in groups])) if groups else None
     for left, right, top, bottom, *labels in (stack for stack in stacks
                                               if stack[3] - stack[2] < FRAGMENT_HEIGHT * line_height):
-        distances = [max(group[0] - right, left - group[1], 0) for group in groups]
+        # Apart across the line or along it: a piece far below the line is no broken stroke of it.
+        distances = [max(group[0] - right, left - group[1], group[2] - bottom, top - group[3], 0) for group in groups]
         nearest = int(np.argmin(distances)) if groups else -1
         if groups and distances[nearest] <= FRAGMENT_DISTANCE * line_height:
             group = groups[nearest]
             group[:4] = [min(left, group[0]), max(right, group[1]), min(top, group[2]), max(bottom, group[3])]
             group.extend(labels)
-        elif bottom - top >= LONE_HEIGHT * line_height:
+        elif bottom - top >= LONE_HEIGHT * line_height and (line is None or (bottom > line[0] and top < line[1])):
             groups.append([left, right, top, bottom, *labels])
     return sorted(groups)
+
+
+def broken_pairs(groups: list[list[int]], line_height: int) -> list[int]:
+    """The places ``i`` where groups ``i`` and ``i + 1`` (left to right) may be one digit broken in two.
+
+    Neither is a whole digit's height, they lie close, and together they are no taller or
+    wider than one digit: the model then reads them both as one and as two (``read_number``).
+    """
+    pairs = []
+    for place, (first, second) in enumerate(zip(groups, groups[1:])):
+        if pairs and pairs[-1] == place - 1:
+            continue
+        short = max(first[3] - first[2], second[3] - second[2]) < BROKEN_HEIGHT * line_height
+        close = max(second[0] - first[1], first[2] - second[3], second[2] - first[3]) <= FRAGMENT_DISTANCE * line_height
+        height = max(first[3], second[3]) - min(first[2], second[2])
+        width = max(first[1], second[1]) - min(first[0], second[0])
+        if short and close and height <= STACK_HEIGHT * line_height and width <= BROKEN_WIDTH * line_height:
+            pairs.append(place)
+    return pairs
 
 
 def split_touching(mask: np.ndarray, line_height: int) -> list[tuple[int, int]]:
@@ -222,13 +250,8 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     if length < 9 or rows.size < length:
         return ink
 
-    def on_one_line(angle: float) -> int:
-        # Pixels on one line along ``angle`` share their offset across it.
-        offsets = np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int)
-        return int(np.bincount(offsets - offsets.min()).max())
-
     angles = np.arange(0, 180, PEN_ANGLE_STEP)
-    counts = np.array([on_one_line(math.radians(angle)) for angle in angles])
+    counts = np.array([on_one_line(rows, columns, math.radians(angle)) for angle in angles])
     for _ in range(PENS):
         best = int(np.argmax(counts))
         if counts[best] < length:
@@ -238,7 +261,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         counts[apart * PEN_ANGLE_STEP < PEN_APART] = 0
         # To the degree: a line off by more leaves the pen's ends at its sides.
         angle = max((math.radians(angles[best] + turn) for turn in range(1 - PEN_ANGLE_STEP, PEN_ANGLE_STEP)),
-                    key=on_one_line)
+                    key=lambda turned: on_one_line(rows, columns, turned))
         bar = straight_runs(mask, length, angle)
         rows_of, columns_of = np.nonzero(bar)
         if rows_of.size == 0:
@@ -255,7 +278,8 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
             # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
             if (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() < touching_ink:
                 continue
-        ink = np.where(pen, 0.0, ink)
+        # What the pen hid of the strokes it crossed is drawn on again.
+        ink = bridged(np.where(pen, 0.0, ink), pen)
         mask &= ~pen
         writing &= ~pen
     return ink
@@ -290,14 +314,31 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
         raise NoDigitError("no ink: nothing digit-like was found")
     line_height = max(bottom - top for _, _, top, bottom, label in boxes if sized[label])
     marks, digit_boxes = marks_among(boxes, ink, labels, areas, line_height)
+    found = group_components(digit_boxes, line_height)
+    # A mark between two pieces says they are two things.
+    pairs = [place for place in broken_pairs(found, line_height) if place + 1 not in {mark.after for mark in marks}]
+    marks = [Mark(mark.character, mark.after - sum(place + 1 < mark.after for place in pairs), mark.labels)
+             for mark in marks]
     groups = []
-    for left, right, top, bottom, *members in group_components(digit_boxes, line_height):
-        group_mask = np.isin(labels[top:bottom, left:right], members)
-        group_ink = np.where(group_mask, ink[top:bottom, left:right], 0.0)
+    for place, group in enumerate(found):
+        if place - 1 in pairs:
+            continue
+        if place in pairs:
+            # One digit broken in two, or two: the model reads it both ways (``read_number``).
+            second = found[place + 1]
+            pieces = [cut(piece_ink(ink, labels, part), part[0], part[2], scale) for part in (group, second)]
+            group = [min(group[0], second[0]), max(group[1], second[1]), min(group[2], second[2]),
+                     max(group[3], second[3]), *group[4:], *second[4:]]
+            whole = cut(piece_ink(ink, labels, group), group[0], group[2], scale)
+            if whole is not None and None not in pieces:
+                groups.append(Group(whole, pieces))
+                continue
+        left, top = group[0], group[2]
+        group_ink = piece_ink(ink, labels, group)
         whole = cut(group_ink, left, top, scale)
         if whole is None:
             continue
-        ranges = split_touching(group_mask, line_height)
+        ranges = split_touching(group_ink > 0, line_height)
         # One range is the whole group again: only a real split is cut and read.
         parts = [] if len(ranges) == 1 else [cut(group_ink[:, start:stop], left + start, top, scale)
                                              for start, stop in ranges]
@@ -306,6 +347,12 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
     if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
     return groups, marks
+
+
+def piece_ink(ink: np.ndarray, labels: np.ndarray, group: list[int]) -> np.ndarray:
+    """The ink of one group (left, right, top, bottom, label, ...) within its box, other ink left out."""
+    left, right, top, bottom, *members = group
+    return np.where(np.isin(labels[top:bottom, left:right], members), ink[top:bottom, left:right], 0.0)
 
 
 def segment(image) -> list[Group]:
