@@ -52,10 +52,9 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     line, and no straight bar longer than the writing is tall), it is not a pen lying onto a
     digit (``pens_onto_digits``), and it holds no wide dark area (a shadow, which writing in
     it may join). Otherwise only the part running from the sheet's rim that a long straight
-    line fits in (an opening along the object's own direction; for a digit beside the writing,
-    longer than PEN_LENGTH times the writing's height) and a wide square does not (a shadow is
-    wide, a pen is not) is removed, so writing a pen touches stays, and the strokes the pen
-    crossed are joined again (``digits.ink.bridged``). The paper under it is ``paper_shade``.
+    line fits in (an opening along the object's own direction) and a wide square does not (a
+    shadow is wide, a pen is not) is removed, so writing a pen touches stays, and the strokes
+    the pen crossed are joined again (``digits.ink.bridged``). The paper under it is ``paper_shade``.
     """
     from scipy import ndimage
 
@@ -104,9 +103,9 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     length = max(9, short_side // 4)
     straight = straight_parts(labels, np.setdiff1d(crossing, np.concatenate([whole, digits_at_edge])), inner, wide,
                               length)
-    if digits_at_edge.size:
-        # A digit's own stroke may be as long as the writing is tall (a 1, a 7's long stroke).
-        straight |= straight_parts(labels, digits_at_edge, inner, wide, max(length, round(PEN_LENGTH * height)))
+    # Along a digit's own straightest stroke (a 7's, a 1's), a digit at the edge would lose it:
+    # there, only the direction by the rim is looked along.
+    straight |= straight_parts(labels, digits_at_edge, inner, wide, length, densest=False)
     covered = np.isin(labels, whole) | straight
     if not covered.any():
         return image
@@ -176,9 +175,10 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
 
 
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray,
-                   length: int) -> np.ndarray:
+                   length: int, densest: bool = True) -> np.ndarray:
     """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels, not ``wide``,
-    that run from the sheet's rim."""
+    that run from the sheet's rim; looked for along the object's direction by the rim and, with
+    ``densest``, along the line most of it lies on."""
     from scipy import ndimage
 
     short_side = min(labels.shape)
@@ -191,13 +191,14 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         # The object's direction by the sheet's rim (a pen's end lying across it), or the one along
         # which most of it lies on one line (a pen's, when little of it lies by the rim): whichever
         # holds more of it in straight runs.
-        rows, columns = np.nonzero(member)
-        coarse = max(range(0, 180, LINE_STEP), key=lambda degrees: on_one_line(rows, columns, math.radians(degrees)))
-        densest = max((math.radians(coarse + turn) for turn in range(1 - LINE_STEP, LINE_STEP)),
-                      key=lambda turned: on_one_line(rows, columns, turned))
-        by_rim = principal_axis(*np.nonzero(member & near_rim))[1]
-        along = max((straight_runs(member, length, angle) & ~wide for angle in (by_rim, densest)),
-                    key=np.count_nonzero)
+        angles = [principal_axis(*np.nonzero(member & near_rim))[1]]
+        if densest:
+            rows, columns = np.nonzero(member)
+            coarse = max(range(0, 180, LINE_STEP),
+                         key=lambda degrees: on_one_line(rows, columns, math.radians(degrees)))
+            angles.append(max((math.radians(coarse + turn) for turn in range(1 - LINE_STEP, LINE_STEP)),
+                              key=lambda turned: on_one_line(rows, columns, turned)))
+        along = max((straight_runs(member, length, angle) & ~wide for angle in angles), key=np.count_nonzero)
         # Only a straight part that runs from the sheet's rim: one further in is a stroke of a digit the object holds.
         pieces, _ = ndimage.label(along, structure=np.ones((3, 3), dtype=bool))
         from_rim = np.unique(pieces[along & near_rim])
