@@ -103,8 +103,8 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     length = max(9, short_side // 4)
     straight = straight_parts(labels, np.setdiff1d(crossing, np.concatenate([whole, digits_at_edge])), inner, wide,
                               length)
-    # Along a digit's own straightest stroke (a 7's, a 1's), a digit at the edge would lose it:
-    # there, only the direction by the rim is looked along.
+    # A digit at the edge would lose its own straightest stroke (a 7's, a 1's) to the line most
+    # of it lies on: there, only the direction by the rim is looked along.
     straight |= straight_parts(labels, digits_at_edge, inner, wide, length, densest=False)
     covered = np.isin(labels, whole) | straight
     if not covered.any():
@@ -177,8 +177,8 @@ def printed_lines(darkness: np.ndarray) -> np.ndarray:
 def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, wide: np.ndarray,
                    length: int, densest: bool = True) -> np.ndarray:
     """Of the objects ``crossing`` (labels) the sheet's edge, the parts straight for ``length`` pixels, not ``wide``,
-    that run from the sheet's rim; looked for along the object's direction by the rim and, with
-    ``densest``, along the line most of it lies on."""
+    that run from the sheet's rim: looked for along the object's direction by the rim and, with
+    ``densest``, along the line most of it lies on, whichever holds more of it."""
     from scipy import ndimage
 
     short_side = min(labels.shape)
@@ -202,11 +202,5 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
         # Only a straight part that runs from the sheet's rim: one further in is a stroke of a digit the object holds.
         pieces, _ = ndimage.label(along, structure=np.ones((3, 3), dtype=bool))
         from_rim = np.unique(pieces[along & near_rim])
-        core = np.isin(pieces, from_rim[from_rim > 0])
-        if not core.any():
-            continue
-        # A line fits only the pen's middle when its direction is a little off: its sides go too,
-        # as far from that middle as the pen is half wide.
-        half_width = float(np.percentile(ndimage.distance_transform_edt(member)[core], 90))
-        covered |= member & (ndimage.distance_transform_edt(~core) <= half_width + 1)
+        covered |= np.isin(pieces, from_rim[from_rim > 0])
     return covered

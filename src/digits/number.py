@@ -230,7 +230,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     The directions looked at are those along which most ink pixels lie on one line; where
     that many reach the bar's length, what a line that long fits in is a bar, and a bar that
     reaches off the line of the other ink is taken out with its sides (half its width). Where
-    the pen crosses a digit, the digit loses what the pen covers.
+    the pen crossed a digit's strokes, they are joined again across it (``bridged``).
     """
     from scipy import ndimage
 
