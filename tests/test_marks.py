@@ -65,6 +65,10 @@ def test_marks_stand_only_where_punctuation_stands():
     leading_dash = (20, 34, 28, 32, 4)
     marks = place_marks([low_point, high_point, dash_over_digit, leading_dash], labels, areas, digits, pen=4)
     assert place_marks([point_far_below], labels, areas, digits, pen=4) == []
+    # A point a little below the line's foot still is one.
+    point_just_below = (73, 77, 52, 57, 6)
+    assert [(mark.character, mark.after) for mark in place_marks([point_just_below], labels, areas, digits,
+                                                                  pen=4)] == [(".", 1)]
     assert [(mark.character, mark.after) for mark in marks] == [("-", 0), (".", 1)]
     # A spot finer than the pen is no point.
     assert place_marks([low_point], labels, areas, digits, pen=10) == []

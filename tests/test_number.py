@@ -78,7 +78,7 @@ def test_fragments_join_the_nearest_digit_or_are_dropped():
 
 def test_pieces_far_below_or_above_the_line_join_no_digit():
     # A pen's tip below the last digit, and one above the line beside the others: neither is
-    # part of a digit nor a digit of its own (before: joined the digit above it, "part 3 of 3").
+    # part of a digit nor a digit of its own.
     boxes = [(0, 30, 0, 50, 1), (40, 70, 0, 50, 2), (45, 60, 100, 110, 3), (90, 100, -80, -58, 4)]
     assert [group[4:] for group in group_components(boxes, line_height=50)] == [[1], [2]]
 
@@ -88,9 +88,15 @@ def test_two_short_pieces_side_by_side_may_be_one_digit_two_whole_digits_never()
 
     assert broken_pairs([[0, 30, 0, 25, 1], [20, 40, 22, 50, 2]], line_height=50) == [0]
     assert broken_pairs([[0, 30, 0, 50, 1], [34, 60, 0, 50, 2]], line_height=50) == []
-    # Too far apart, or too wide together for one digit.
+    # Too far apart, too wide or too tall together for one digit, or a mark between them.
     assert broken_pairs([[0, 20, 0, 25, 1], [40, 55, 22, 50, 2]], line_height=50) == []
     assert broken_pairs([[0, 30, 0, 25, 1], [30, 60, 22, 50, 2]], line_height=50) == []
+    assert broken_pairs([[0, 30, 0, 35, 1], [20, 40, 36, 70, 2]], line_height=50) == []
+    assert broken_pairs([[0, 30, 0, 25, 1], [20, 40, 22, 50, 2]], line_height=50, marked=frozenset({1})) == []
+    # A group pairs with one neighbour at most; a mark ruling one pair out leaves the next free.
+    three = [[0, 20, 0, 25, 1], [18, 30, 22, 50, 2], [28, 40, 0, 25, 3]]
+    assert broken_pairs(three, line_height=50) == [0]
+    assert broken_pairs(three, line_height=50, marked=frozenset({1})) == [1]
 
 
 @pytest.mark.parametrize("name, number", [
@@ -106,7 +112,7 @@ def test_two_short_pieces_side_by_side_may_be_one_digit_two_whole_digits_never()
     # pixels by the sheet's edge, no straight part was found, and pen and 3 went together.
     ("pen-from-the-desk-onto-the-last-digit-3133.jpg", "3133"),
 ])
-def test_desk_photos_of_numbers_that_were_misread(name, number):
+def test_desk_photos_with_pens_broken_digits_and_digits_at_the_edge_are_read(name, number):
     photo = Image.open(Path(__file__).parent / "images" / name)
     assert recognise_numbers([photo])[0].number == number
 

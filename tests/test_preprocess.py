@@ -403,7 +403,7 @@ def test_a_bold_one_cut_to_its_own_width_is_ink_not_noise(mnist, index):
     assert np.corrcoef(model_input.ravel(), scale_mnist(digit).ravel())[0, 1] > 0.6
 
 
-def test_pure_noise_crops_stay_noise_for_the_finer_noise_measure():
+def test_the_fine_noise_measure_reads_independent_noise_at_its_level():
     from digits import ink
 
     random = np.random.default_rng(5)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from digits.ink import bridged, on_one_line, principal_axis, straight_runs
+from digits.ink import bridged, on_one_line, principal_axis, straight_runs, to_the_degree
 
 # How much darker than the paper an object must be to count as lying across the sheet.
 CROSSING_DARKNESS = 0.15
@@ -183,6 +183,8 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
 
     short_side = min(labels.shape)
     covered = np.zeros(labels.shape, dtype=bool)
+    if crossing.size == 0:
+        return covered
     near_rim = ~ndimage.binary_erosion(inner, iterations=max(3, short_side // 10))
     for label in crossing:
         member = labels == label
@@ -196,8 +198,7 @@ def straight_parts(labels: np.ndarray, crossing: np.ndarray, inner: np.ndarray, 
             rows, columns = np.nonzero(member)
             coarse = max(range(0, 180, LINE_STEP),
                          key=lambda degrees: on_one_line(rows, columns, math.radians(degrees)))
-            angles.append(max((math.radians(coarse + turn) for turn in range(1 - LINE_STEP, LINE_STEP)),
-                              key=lambda turned: on_one_line(rows, columns, turned)))
+            angles.append(to_the_degree(rows, columns, coarse, LINE_STEP))
         along = max((straight_runs(member, length, angle) & ~wide for angle in angles), key=np.count_nonzero)
         # Only a straight part that runs from the sheet's rim: one further in is a stroke of a digit the object holds.
         pieces, _ = ndimage.label(along, structure=np.ones((3, 3), dtype=bool))

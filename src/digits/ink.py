@@ -439,9 +439,11 @@ def straight_runs(mask: np.ndarray, length: int, angle: float) -> np.ndarray:
 def bridged(strength: np.ndarray, band: np.ndarray) -> np.ndarray:
     """``strength`` (ink, or darkness against the paper) with the strokes a removed bar cut joined again across ``band``.
 
-    Within the band, a closing with a disc wider than the band: it fills the band where
-    strokes reach it from both sides (a stroke the bar crossed), not where ink lies on one
-    side only (a stroke the bar ran along), so a digit keeps what a pen lying across it hid.
+    Within the band, a closing with a disc a little wider than the band: it fills the band
+    where strokes reach it from both sides (a stroke the bar crossed), not where ink lies on
+    one side only (a stroke the bar ran along), so a digit keeps what a pen lying across it
+    hid. A band much wider than the strokes is bridged thinly or not at all: a thin stroke
+    does not hold the disc off the band.
     """
     from scipy import ndimage
 
@@ -463,6 +465,13 @@ def on_one_line(rows: np.ndarray, columns: np.ndarray, angle: float) -> int:
     """How many of the pixels lie on one line along ``angle`` radians (x right, y down): the most that share their offset across it."""
     offsets = np.round(rows * math.cos(angle) - columns * math.sin(angle)).astype(int)
     return int(np.bincount(offsets - offsets.min()).max())
+
+
+def to_the_degree(rows: np.ndarray, columns: np.ndarray, coarse: float, step: int) -> float:
+    """Of the directions within ``step`` degrees of ``coarse`` (degrees), to the degree, the one along which
+    most of the pixels lie on one line, in radians."""
+    return max((math.radians(coarse + turn) for turn in range(1 - step, step)),
+               key=lambda angle: on_one_line(rows, columns, angle))
 
 
 def principal_axis(rows: np.ndarray, columns: np.ndarray) -> tuple[float, float]:

@@ -19,7 +19,8 @@ import numpy as np
 from PIL import Image
 
 from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
-                        components, ink_map, on_one_line, principal_axis, straight_runs, stroke_width)
+                        components, ink_map, on_one_line, principal_axis, straight_runs, stroke_width,
+                        to_the_degree)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
@@ -157,15 +158,17 @@ def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: i
     return sorted(groups)
 
 
-def broken_pairs(groups: list[list[int]], line_height: int) -> list[int]:
+def broken_pairs(groups: list[list[int]], line_height: int, marked: frozenset[int] = frozenset()) -> list[int]:
     """The places ``i`` where groups ``i`` and ``i + 1`` (left to right) may be one digit broken in two.
 
-    Neither is a whole digit's height, they lie close, and together they are no taller or
-    wider than one digit: the model then reads them both as one and as two (``read_number``).
+    Neither is a whole digit's height, they lie close, together they are no taller or wider
+    than one digit, and no mark stands between them (``marked``: the marks' places, as
+    ``Mark.after`` counts them): the model then reads them both as one and as two
+    (``read_number``). No two pairs share a group.
     """
     pairs = []
     for place, (first, second) in enumerate(zip(groups, groups[1:])):
-        if pairs and pairs[-1] == place - 1:
+        if (pairs and pairs[-1] == place - 1) or place + 1 in marked:
             continue
         short = max(first[3] - first[2], second[3] - second[2]) < BROKEN_HEIGHT * line_height
         close = max(second[0] - first[1], first[2] - second[3], second[2] - first[3]) <= FRAGMENT_DISTANCE * line_height
@@ -260,8 +263,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         apart = np.abs((np.arange(len(angles)) - best + len(angles) // 2) % len(angles) - len(angles) // 2)
         counts[apart * PEN_ANGLE_STEP < PEN_APART] = 0
         # To the degree: a line off by more leaves the pen's ends at its sides.
-        angle = max((math.radians(angles[best] + turn) for turn in range(1 - PEN_ANGLE_STEP, PEN_ANGLE_STEP)),
-                    key=lambda turned: on_one_line(rows, columns, turned))
+        angle = to_the_degree(rows, columns, angles[best], PEN_ANGLE_STEP)
         bar = straight_runs(mask, length, angle)
         rows_of, columns_of = np.nonzero(bar)
         if rows_of.size == 0:
@@ -314,25 +316,25 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
         raise NoDigitError("no ink: nothing digit-like was found")
     line_height = max(bottom - top for _, _, top, bottom, label in boxes if sized[label])
     marks, digit_boxes = marks_among(boxes, ink, labels, areas, line_height)
-    found = group_components(digit_boxes, line_height)
-    # A mark between two pieces says they are two things.
-    pairs = [place for place in broken_pairs(found, line_height) if place + 1 not in {mark.after for mark in marks}]
+    boxes_found = group_components(digit_boxes, line_height)
+    pairs = broken_pairs(boxes_found, line_height, frozenset(mark.after for mark in marks))
+    # Each pair becomes one group: the marks after it stand one place nearer the start.
     marks = [Mark(mark.character, mark.after - sum(place + 1 < mark.after for place in pairs), mark.labels)
              for mark in marks]
     groups = []
-    for place, group in enumerate(found):
+    for place, group in enumerate(boxes_found):
         if place - 1 in pairs:
             continue
         if place in pairs:
             # One digit broken in two, or two: the model reads it both ways (``read_number``).
-            second = found[place + 1]
+            second = boxes_found[place + 1]
             pieces = [cut(piece_ink(ink, labels, part), part[0], part[2], scale) for part in (group, second)]
             group = [min(group[0], second[0]), max(group[1], second[1]), min(group[2], second[2]),
                      max(group[3], second[3]), *group[4:], *second[4:]]
             whole = cut(piece_ink(ink, labels, group), group[0], group[2], scale)
-            if whole is not None and None not in pieces:
-                groups.append(Group(whole, pieces))
-                continue
+            if whole is not None:
+                groups.append(Group(whole, pieces if None not in pieces else []))
+            continue
         left, top = group[0], group[2]
         group_ink = piece_ink(ink, labels, group)
         whole = cut(group_ink, left, top, scale)
