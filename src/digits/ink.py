@@ -449,8 +449,8 @@ def bridged(strength: np.ndarray, band: np.ndarray) -> np.ndarray:
 
     if not band.any():
         return strength
-    across = 2 * float(ndimage.distance_transform_edt(band).max())
-    radius = int(across / 2) + 2
+    # Two pixels more than half the band's width.
+    radius = int(ndimage.distance_transform_edt(band).max()) + 2
     disc = np.hypot(*np.mgrid[-radius:radius + 1, -radius:radius + 1]) <= radius
     rows, columns = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
     window = (slice(max(rows[0] - 2 * radius, 0), rows[-1] + 2 * radius + 1),
