@@ -77,6 +77,19 @@ def test_marks_stand_only_where_punctuation_stands():
     assert place_marks([low_point], labels, areas, digits, pen=4) == []
 
 
+def test_a_bar_at_the_top_of_the_digit_beside_it_is_no_dash():
+    # A counter's 5 set low in its window, its flag apart from its body: the flag lies across the
+    # line's middle band but at the 5's own top (5012 was read 5-012). A bar across the middle of
+    # both neighbours still is a dash.
+    digits = [[40, 70, 25, 55], [80, 110, 5, 50], [120, 150, 8, 52]]
+    labels = np.zeros((100, 160), dtype=int)
+    areas = np.full(10, 30)
+    flag_of_the_five = (68, 82, 20, 23, 1)
+    dash = (111, 125, 28, 31, 2)
+    assert place_marks([flag_of_the_five], labels, areas, digits, pen=4) == []
+    assert [(mark.character, mark.after) for mark in place_marks([dash], labels, areas, digits, pen=4)] == [("-", 2)]
+
+
 def test_marks_go_before_the_first_digit_of_their_group():
     # The second group was read as two touching digits: the point stands before both.
     assert with_marks(["1", "2", "5", "0"], [0, 1, 1, 2], [Mark(".", 1, (7,))]) == "1.250"

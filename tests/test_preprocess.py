@@ -200,6 +200,23 @@ def test_phone_photo_with_uneven_light_is_read(mnist):
     assert [p.digit for p in recognise(photos)] == y_test[:10].tolist()
 
 
+def test_ink_in_a_shadow_is_as_strong_as_ink_in_the_light():
+    # Two strokes of one pen on paper, the left one deep in a shadow that fades out to the right
+    # (its light under half the right one's): a shadow darkens the ink with the paper, and the left
+    # stroke, under half as strong as the right one, passed for a smudge. Against its paper's
+    # light it is as strong.
+    from digits.ink import INK_THRESHOLD, ink_map
+
+    light = np.tile(np.linspace(0.3, 0.95, 320, dtype=np.float32), (240, 1))
+    paper = light.copy()
+    for column in (40, 270):
+        paper[60:180, column:column + 8] *= 0.2
+    ink = ink_map(paper)
+    left, right = ink[60:180, 30:60], ink[60:180, 260:290]
+    assert (left > INK_THRESHOLD).sum() > 0.8 * (right > INK_THRESHOLD).sum()
+    assert np.percentile(left, 99) > 0.8 * np.percentile(right, 99)
+
+
 def test_small_digit_in_a_large_photo_is_found(mnist):
     _, (x_test, _) = mnist
     small = to_model_input(photo_of(x_test[0], size=(640, 480), height=50, position=(30, 400)))

@@ -16,6 +16,9 @@ from pathlib import Path
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+NUMBER_HELP = ("read a whole number (several digits side by side, with any point, comma, minus sign or colon "
+               "between them) in each image; a part that is no digit leaves no number; each digit's box is "
+               "[left, top, width, height] in pixels of the image as read: of the sheet cut out of a photo, set upright")
 
 
 def command_data(arguments: argparse.Namespace) -> int:
@@ -560,8 +563,7 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--format", choices=["text", "json", "csv"], default=None,
                          help="text lines, JSON Lines, or CSV with a header (default: text)")
     predict.add_argument("--number", action="store_true",
-                         help="read a whole number (several digits side by side, with any point, comma, minus sign "
-                              "or colon between them) in each image; a part that is no digit leaves no number")
+                         help=NUMBER_HELP)
     predict.add_argument("--workers", type=int, default=None,
                          help="processes decoding images (default: one per core; 1 = none)")
     predict.add_argument("--json", action="store_true", help="same as --format json")
@@ -575,8 +577,7 @@ def parser() -> argparse.ArgumentParser:
                        help="folder for the Parquet part files; run the same command again to resume")
     model_flag(batch)
     batch.add_argument("--number", action="store_true",
-                       help="read a whole number (several digits side by side, with any point, comma, minus sign "
-                              "or colon between them) in each image; a part that is no digit leaves no number")
+                       help=NUMBER_HELP)
     batch.add_argument("--engine", choices=list(ENGINES), default="dask",
                        help="dask: a local Dask cluster (127.0.0.1 only); processes: a plain process pool "
                             "(default: dask)")

@@ -79,6 +79,14 @@ SHADOW_WINDOW_DIVISOR = 6
 # A shadow darkens paper by at most this much (grey levels); a heavy stroke wider than the
 # window stands out by more, so the shadow-following background never rises above it.
 MAX_SHADOW = 0.4
+# A mark whose strongest ink is under this share of the image's strongest is faint: one pen
+# writes a number, and such marks are a smudge or a counter window's edge (``digits.number``),
+# unless only a shadow made them so. Then their dark ink is divided by their paper's light as
+# a share of the best-lit paper's, taken as no less than DEEPEST_SHADE (ink at most doubled),
+# within SHADE_REACH pixels of their ink (its soft edges).
+FAINT_INK = 0.5
+DEEPEST_SHADE = 0.5
+SHADE_REACH = 2
 
 
 class NoDigitError(ValueError):
@@ -186,8 +194,8 @@ def narrow_contrast(image: np.ndarray) -> float:
     return float(np.percentile(image - shadow_floor(image), 99.9))
 
 
-def bright_ink(grey: np.ndarray) -> np.ndarray:
-    """The image with ink brighter than the background, whatever the original polarity.
+def ink_is_dark(grey: np.ndarray) -> bool:
+    """Whether the ink is darker than the background (to be turned bright), whatever the original polarity.
 
     The background is what the border mostly is; the ink is whichever tail of the grey
     levels lies farther from it (dark ink on paper of any shade, or light ink on black).
@@ -197,7 +205,7 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
     crop = is_crop(grey)
     light_background = framed_background_is_light(grey) if crop else None
     if light_background is not None:
-        return 1.0 - grey if light_background else grey
+        return light_background
     if not crop and border_is_mixed(grey):
         # A shadow or the desk along part of the border: no one border level is the paper.
         # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
@@ -205,7 +213,7 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # The border's level says nothing here, and a loop's paper is as narrow as a stroke:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
-        return grey if light - dark >= CLEAR_LEAD else 1.0 - grey
+        return light - dark < CLEAR_LEAD
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -213,11 +221,11 @@ def bright_ink(grey: np.ndarray) -> np.ndarray:
         # An even border with grey levels far beyond it on both sides is a frame of a third
         # tone, neither paper nor ink (a counter's body around light windows with dark digits,
         # or around dark windows with light ones): narrow structures decide.
-        return 1.0 - grey if narrow_contrast(1.0 - grey) >= narrow_contrast(grey) else grey
+        return narrow_contrast(1.0 - grey) >= narrow_contrast(grey)
     if abs(darker - lighter) < 0.05:
         # No clear tail (tiny or no ink): a light background means dark ink.
-        return 1.0 - grey if background > 0.5 else grey
-    return 1.0 - grey if darker > lighter else grey
+        return background > 0.5
+    return bool(darker > lighter)
 
 
 def robust_spread(values: np.ndarray) -> float:
@@ -230,16 +238,18 @@ def quadratic_terms(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.stack([np.ones_like(columns), columns, rows, columns ** 2, rows ** 2, columns * rows], axis=-1)
 
 
-def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """The background under the ink (uneven lighting, tinted paper) and its noise level.
+def background_surface(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """The background under the ink (uneven lighting, tinted paper), its noise level, and its smooth part.
 
     Crops (``is_crop``: under 64 pixels a side, or up to 256 in two clean tones) and
     low-resolution digits get a flat background at the paper's level. Larger ones are cut
     into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
     between the strokes, and a quadratic surface is fitted to those samples by least
     squares, refitting without the blocks well above it (covered by ink). Returns
-    (surface, robust standard deviation of the background pixels around it; for crops, no
-    more than ``fine_noise``, since a crop's background may be all stroke edges).
+    (surface, robust standard deviation of the background pixels around it, for crops no
+    more than ``fine_noise``, since a crop's background may be all stroke edges; and the
+    quadratic surface alone: the light across the paper, without the sharp steps of a
+    counter's windows or a desk that ``shadow_floor`` follows).
     """
     height, width = image.shape
     if is_crop(image):
@@ -252,7 +262,8 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
             # The border is mostly the background; where a stroke touches the frame, its
             # pixels are no noise of the paper's, nor are a narrow crop's soft stroke edges.
             background = paper[paper <= level] if (paper <= level).mean() >= 0.5 else paper[paper > level]
-            return np.full_like(image, float(np.median(paper))), min(robust_spread(background), fine_noise(image))
+            flat = np.full_like(image, float(np.median(paper)))
+            return flat, min(robust_spread(background), fine_noise(image)), flat
         from scipy import ndimage
 
         dark = image <= level
@@ -263,7 +274,8 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         inner = ndimage.binary_erosion(dark, border_value=1)
         if inner.sum() >= INNER_PAPER * dark.sum():
             noise = min(noise, robust_spread(image[inner]))
-        return np.full_like(image, float(np.median(image[dark]))), min(noise, fine_noise(image))
+        flat = np.full_like(image, float(np.median(image[dark])))
+        return flat, min(noise, fine_noise(image)), flat
     # Square blocks of about a sixteenth of the longer side, but at least two blocks across
     # the shorter one (a strip 600×28 still gets a grid).
     size = max(1, min(-(-max(height, width) // 16), min(height, width) // 2))
@@ -282,14 +294,14 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float]:
         residual = values - terms @ coefficients
         keep = residual < 2.5 * robust_spread(residual[keep]) + 0.02
     rows, columns = np.meshgrid(np.linspace(-1, 1, height), np.linspace(-1, 1, width), indexing="ij")
-    surface = (quadratic_terms(rows, columns) @ coefficients).astype(np.float32)
+    smooth = (quadratic_terms(rows, columns) @ coefficients).astype(np.float32)
     # The cap is measured from the paper, not from the fitted surface alone: a surface fitted
     # to the lit paper dives below it where a deep shadow covers an edge.
-    paper = np.maximum(surface, np.float32(np.percentile(image, 5)))
-    surface = np.maximum(surface, np.minimum(shadow_floor(image), paper + MAX_SHADOW))
+    paper = np.maximum(smooth, np.float32(np.percentile(image, 5)))
+    surface = np.maximum(smooth, np.minimum(shadow_floor(image), paper + MAX_SHADOW))
     residual = image - surface
     noise = robust_spread(residual)
-    return surface, noise
+    return surface, noise, smooth
 
 
 def fine_noise(image: np.ndarray) -> float:
@@ -323,11 +335,17 @@ def shadow_floor(image: np.ndarray) -> np.ndarray:
 def ink_map(grey: np.ndarray) -> np.ndarray:
     """Ink strength in [0, 1], white on black: polarity fixed, background flattened, noise floored.
 
+    Dark ink is measured against its paper's light (``paper_light`` of the background's
+    smooth part): a shadow darkens the ink with the paper, and a digit in it is as strong as
+    one in the light.
+
     Raises:
         NoDigitError: the ink does not stand out from the background.
     """
-    image = bright_ink(shrink(grey))
-    surface, noise = background_surface(image)
+    small = shrink(grey)
+    dark_ink = ink_is_dark(small)
+    image = 1.0 - small if dark_ink else small
+    surface, noise, smooth = background_surface(image)
     ink = image - surface
     floor = 3.0 * noise
     peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
@@ -341,7 +359,39 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
             raise NoDigitError(f"no ink: nothing stands out from the image's noise (noise level {noise:.2f}); "
                                "if a digit is there, use a sharper, less grainy image")
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
-    return without_frame_slivers(without_ruling(np.clip((ink - floor) / contrast, 0.0, 1.0)))
+    ink = np.clip((ink - floor) / contrast, 0.0, 1.0)
+    if dark_ink:
+        ink = against_shade(ink, paper_light(1.0 - smooth))
+    return without_frame_slivers(without_ruling(ink))
+
+
+def against_shade(ink: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """Marks fainter than FAINT_INK of the strongest only because their paper lies in a shadow, divided by
+    the paper's ``light`` (``paper_light``); all other ink as it is."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(ndimage.binary_dilation(ink > INK_THRESHOLD, iterations=SHADE_REACH))
+    if count == 0:
+        return ink
+    lifted = np.minimum(ink / light, 1.0)
+    index = np.arange(1, count + 1)
+    strongest = float(ink.max())
+    shaded = ((ndimage.maximum(ink, labels, index) < FAINT_INK * strongest)
+              & (ndimage.maximum(lifted, labels, index) >= FAINT_INK * strongest))
+    return np.where(np.isin(labels, index[shaded]), lifted, ink)
+
+
+def paper_light(paper: np.ndarray) -> np.ndarray:
+    """The paper's light as a share of the best-lit paper's (``paper``: its grey level), no less than DEEPEST_SHADE."""
+    return np.clip(paper / max(float(np.percentile(paper, 99)), 1e-6), DEEPEST_SHADE, 1.0).astype(np.float32)
+
+
+def turned(image: np.ndarray, angle: float | None) -> np.ndarray:
+    """``image`` turned by ``angle`` degrees (the canvas grown to hold it); as it was under half a degree."""
+    if angle is None or abs(angle) < 0.5:
+        return image
+    return np.asarray(Image.fromarray(image, mode="F").rotate(angle, resample=Image.Resampling.BILINEAR,
+                                                              expand=True), dtype=np.float32)
 
 
 def ruling_angle(ink: np.ndarray) -> float | None:
@@ -402,9 +452,7 @@ def without_ruling(ink: np.ndarray) -> np.ndarray:
         return ink
     from scipy import ndimage
 
-    if abs(angle) >= 0.5:
-        ink = np.asarray(Image.fromarray(ink, mode="F").rotate(angle, resample=Image.Resampling.BILINEAR,
-                                                                expand=True), dtype=np.float32)
+    ink = turned(ink, angle)
     height, width = ink.shape
     # (along the line, across it, a pixel each way across): rows, then columns for squared
     # paper, in turn, so that where two lines cross, the second pass finds its line thin.

@@ -10,7 +10,7 @@ their place on the line of digits alone, never by the model:
 - a comma: a short stroke, taller than wide, in a gap, from the lower part of the line to
   below it;
 - a minus sign or dash: a short bar at least twice as wide as tall, across the middle of
-  the line, before the first digit or in a gap between two;
+  the line and of the digits beside it, before the first digit or in a gap between two;
 - a colon: two points one above the other in a gap, within the line.
 
 Every mark stands clear of all other ink (a piece broken off a digit's stroke lies against
@@ -118,7 +118,11 @@ def place_marks(candidates: list[tuple[int, int, int, int, int]], labels: np.nda
         leading = after == 0 and digits[0][0] - LEADING_REACH * height <= left and right <= digits[0][0]
         across = (middle_row - line_top) / height
         if is_dash_shaped(right - left, bottom - top, height) and DASH_BAND[0] <= across <= DASH_BAND[1]:
-            if in_gap or leading:
+            # Across the middle of the digits beside it too: a bar at one's top is its own (a 5's flag set apart).
+            beside = digits[max(after - 1, 0):after + 1]
+            if (in_gap or leading) and all(
+                    DASH_BAND[0] <= (middle_row - group[2]) / max(group[3] - group[2], 1) <= DASH_BAND[1]
+                    for group in beside):
                 marks.append(Mark("-", after, (label,)))
         elif fine or not in_gap:
             continue

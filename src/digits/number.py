@@ -16,11 +16,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
-from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
+from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
                         components, ink_map, on_one_line, principal_axis, straight_runs, stroke_width,
-                        to_the_degree)
+                        to_the_degree, turned)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
 from digits.crossing import PEN_LENGTH
@@ -48,8 +47,6 @@ BROKEN_WIDTH = 1.0
 TOUCHING_RATIO = 1.5
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
-# A component whose strongest ink is under this share of the number's strongest is no writing.
-FAINT_INK = 0.5
 # Components this small against the largest are specks, unless shaped like a point (digits.marks).
 MARK_SPECK_FRACTION = 0.01
 # Ink this strong joins a piece to the stroke it broke off from.
@@ -64,9 +61,11 @@ MIN_TILT, MAX_TILT = 6.0, 35.0
 # writing's size (the median of its marks' longer sides); no digit's stroke is. Directions are
 # measured every PEN_ANGLE_STEP degrees (a pen is wide enough to hold a line half a step off).
 PEN_ANGLE_STEP = 3
-# At most this many pens, at least PEN_APART degrees apart; a pen reaches further above or below
-# the rest of the ink than PEN_OFF_LINE times that ink's height.
+# At most this many pens, among the PEN_DIRECTIONS directions most ink lies along, at least
+# PEN_APART degrees apart (the line of digits itself is one); a pen reaches further above or
+# below the rest of the ink than PEN_OFF_LINE times that ink's height.
 PENS = 2
+PEN_DIRECTIONS = 4
 PEN_APART = 15
 PEN_OFF_LINE = 0.25
 # A pen lying onto a digit may be shorter: straight for PEN_ONTO_DIGIT_LENGTH times the
@@ -209,8 +208,8 @@ def cut(ink: np.ndarray, left: int, top: int, scale: float) -> Segment | None:
         return None
 
 
-def level(ink: np.ndarray) -> np.ndarray:
-    """Turn the ink so that a line of digits written at a slant runs level.
+def line_tilt(ink: np.ndarray) -> float | None:
+    """The turn (degrees) that sets a line of digits written at a slant level; None to leave the ink as it is.
 
     The line's direction is the principal axis of its ink. Turns under MIN_TILT degrees
     are left alone, and so is ink not clearly longer than it is tall (one digit, whose own
@@ -218,12 +217,9 @@ def level(ink: np.ndarray) -> np.ndarray:
     """
     stretch, angle = principal_axis(*np.nonzero(ink > INK_THRESHOLD))
     if stretch < LINE_ELONGATION:
-        return ink
+        return None
     tilt = (math.degrees(angle) + 90.0) % 180.0 - 90.0
-    if not MIN_TILT <= abs(tilt) <= MAX_TILT:
-        return ink
-    turned = Image.fromarray(ink, mode="F").rotate(tilt, resample=Image.Resampling.BILINEAR, expand=True)
-    return np.asarray(turned, dtype=np.float32)
+    return tilt if MIN_TILT <= abs(tilt) <= MAX_TILT else None
 
 
 def without_pens(ink: np.ndarray) -> np.ndarray:
@@ -255,7 +251,8 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
 
     angles = np.arange(0, 180, PEN_ANGLE_STEP)
     counts = np.array([on_one_line(rows, columns, math.radians(angle)) for angle in angles])
-    for _ in range(PENS):
+    taken = 0
+    for _ in range(PEN_DIRECTIONS):
         best = int(np.argmax(counts))
         if counts[best] < length:
             break
@@ -284,6 +281,9 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         ink = bridged(np.where(pen, 0.0, ink), pen)
         mask &= ~pen
         writing &= ~pen
+        taken += 1
+        if taken == PENS:
+            break
     return ink
 
 
@@ -296,10 +296,10 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
     from scipy import ndimage
 
     grey = find_writing(grey_of(image))
-    ink = ink_map(grey)
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    ink = level(without_pens(ink))
+    ink = without_pens(ink_map(grey))
+    ink = turned(ink, line_tilt(ink))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
     labels, areas, slices = components(mask)
