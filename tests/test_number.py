@@ -238,8 +238,9 @@ def test_a_pen_lying_across_the_number_is_not_read_as_ink(mnist):
     ("pen-across-a-digit-128.jpg", "128"),
     # A light pen whose tip rests on the 2: pen and 2 were one mark, and no digit.
     ("pen-onto-a-digit-029.jpg", "029"),
-    # A light pen in a shadow onto the 2: more ink lies along three other directions (the line,
-    # two diagonals through the digits) than along the pen, which was never looked at.
+    # A light pen in a shadow onto the 2: faint where the shadow lies, it must not be lifted with
+    # the shadowed digits into a mark of its own (with all ink near marks lifted, pen and 2 were one
+    # mark, "part 1 of 3"), and more ink lies along three other directions than along it.
     ("pen-in-a-shadow-onto-the-last-digit-0632.jpg", "0632"),
 ])
 def test_a_pen_lying_onto_a_digit_is_taken_out_though_short(name, number):
