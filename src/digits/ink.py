@@ -361,21 +361,24 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
     ink = np.clip((ink - floor) / contrast, 0.0, 1.0)
     if dark_ink:
-        ink = against_shade(ink, paper_light(1.0 - smooth))
+        ink = against_shade(ink, 1.0 - smooth)
     return without_frame_slivers(without_ruling(ink))
 
 
-def against_shade(ink: np.ndarray, light: np.ndarray) -> np.ndarray:
-    """Marks fainter than FAINT_INK of the strongest only because their paper lies in a shadow, divided by
-    the paper's ``light`` (``paper_light``); all other ink as it is."""
+def against_shade(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Marks fainter than FAINT_INK of the strongest only because their ``paper`` (its grey level) lies in a
+    shadow, divided by its light (``paper_light``); all other ink as it is."""
     from scipy import ndimage
 
-    labels, count = ndimage.label(ndimage.binary_dilation(ink > INK_THRESHOLD, iterations=SHADE_REACH))
-    if count == 0:
-        return ink
-    lifted = np.minimum(ink / light, 1.0)
-    index = np.arange(1, count + 1)
     strongest = float(ink.max())
+    marks = ink > INK_THRESHOLD
+    # Most images hold no faint mark, and then nothing is lifted (a mark with its soft edges is no fainter).
+    labels, count = ndimage.label(marks)
+    if count == 0 or ndimage.maximum(ink, labels, np.arange(1, count + 1)).min() >= FAINT_INK * strongest:
+        return ink
+    labels, count = ndimage.label(ndimage.binary_dilation(marks, iterations=SHADE_REACH))
+    lifted = np.minimum(ink / paper_light(paper), 1.0)
+    index = np.arange(1, count + 1)
     shaded = ((ndimage.maximum(ink, labels, index) < FAINT_INK * strongest)
               & (ndimage.maximum(lifted, labels, index) >= FAINT_INK * strongest))
     return np.where(np.isin(labels, index[shaded]), lifted, ink)
