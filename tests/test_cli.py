@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -31,6 +32,19 @@ def test_predict_json_and_exit_code_on_a_bad_file(capsys, tmp_path):
     assert records[0]["path"] == str(bad) and "not an image" in records[0]["error"]
     assert records[1]["digit"] == 7 and len(records[1]["probabilities"]) == 10
     assert records[2]["digit"] is None and records[2]["reason"]
+
+
+def test_predict_hints_at_number_for_an_image_of_several_digits(capsys, tmp_path):
+    # Without --number, a photo of "70" was only "this does not look like a digit".
+    from conftest import draw_digit
+
+    pair = tmp_path / "pair.png"
+    Image.fromarray(255 - np.hstack([draw_digit(7, 112), draw_digit(0, 112)])).save(pair)
+    code, out, err = run(capsys, "predict", str(pair), str(SAMPLES / "five-28x28.png"))
+    assert code == 0 and len(out.splitlines()) == 2
+    assert err.strip() == f"hint: {pair} holds several marks side by side; to read it as a whole number, add --number"
+    _, _, err = run(capsys, "predict", "--number", str(pair))
+    assert "hint" not in err
 
 
 def test_predict_top_k(capsys):

@@ -63,6 +63,19 @@ def test_a_declined_answer_names_the_digits_it_was_most_like_when_asked_for_more
     assert Prediction("blank.png", reason="no ink").describe(top=3) == "blank.png: no digit: no ink"
 
 
+def test_a_low_confidence_answer_says_how_likely_not_a_digit_is():
+    # A printed Q: "not a digit" was its likeliest answer (57 %) but under the threshold, and
+    # the text showed only "0 (23.9%) [low confidence]".
+    from digits.predict import Prediction
+
+    probabilities = [0.0] * 10
+    probabilities[0], probabilities[6] = 0.239, 0.1
+    unsure = Prediction("q.png", digit=0, confidence=0.239, probabilities=probabilities, not_a_digit=0.567)
+    assert unsure.describe() == "q.png: 0 (23.9%) [low confidence; 57% not a digit]"
+    unsure.not_a_digit = 0.02
+    assert unsure.describe() == "q.png: 0 (23.9%) [low confidence]"
+
+
 def test_every_answer_has_the_same_keys_declined_or_read(default_recogniser):
     blank, five = (prediction.to_dict() for prediction in recognise(
         [SAMPLES / "blank-canvas.png", SAMPLES / "five-28x28.png"], default_recogniser))

@@ -115,14 +115,33 @@ def test_blank_images_have_no_digit(image):
         to_model_input(image)
 
 
-def test_a_digit_too_small_for_its_photo_says_crop_closer(mnist):
-    # A clear 24-pixel digit in a 900-pixel photo covers under a thousandth of it: the reason
-    # says so and what to do, not that the image is blank.
+def small_digits_on_a_page(digits: list[np.ndarray], places: list[tuple[int, int]], size: int = 24) -> np.ndarray:
+    page = np.full((900, 900), 240, dtype=np.uint8)
+    for digit, (left, top) in zip(digits, places):
+        dark = 255 - np.asarray(Image.fromarray(digit).resize((size, size)))
+        page[top:top + size, left:left + size] = np.minimum(page[top:top + size, left:left + size], dark)
+    return page
+
+
+def test_a_small_digit_on_a_large_page_is_read_closer(mnist):
+    # A clear 24-pixel digit in a 900-pixel scan covers under a thousandth of it, and in the
+    # image shrunk to the working size it is 13 pixels tall: "only small marks stand out; crop
+    # closer". It is read in the paper around it, cut out at full resolution.
+    from digits.predict import recognise_numbers
+
+    (x_train, y_train), _ = mnist
+    page = small_digits_on_a_page([x_train[0]], [(400, 400)])
+    assert np.corrcoef(to_model_input(page).ravel(), scale_mnist(x_train[0]).ravel())[0, 1] > 0.8
+    number = small_digits_on_a_page(list(x_train[:4]), [(400 + 22 * place, 400) for place in range(4)])
+    assert recognise_numbers([number])[0].number == "".join(map(str, y_train[:4]))
+
+
+def test_small_marks_far_apart_on_a_page_say_crop_closer(mnist):
+    # Two small digits in opposite corners: no one small place to look at closer. The reason
+    # says what to do, not that the image is blank.
     (x_train, _), _ = mnist
-    page = Image.new("L", (900, 900), 240)
-    page.paste(Image.fromarray(255 - x_train[0]).resize((24, 24)), (400, 400))
     with pytest.raises(NoDigitError, match="crop closer to the digit"):
-        to_model_input(page)
+        to_model_input(small_digits_on_a_page(list(x_train[:2]), [(100, 100), (700, 700)]))
     with pytest.raises(NoDigitError, match="nearly uniform"):
         to_model_input(Image.new("L", (900, 900), 240))
 
@@ -215,6 +234,23 @@ def test_ink_in_a_shadow_is_as_strong_as_ink_in_the_light():
     left, right = ink[60:180, 30:60], ink[60:180, 260:290]
     assert (left > INK_THRESHOLD).sum() > 0.8 * (right > INK_THRESHOLD).sum()
     assert np.percentile(left, 99) > 0.8 * np.percentile(right, 99)
+
+
+def test_faint_ink_wholly_in_a_shadow_is_read_and_blank_shaded_paper_is_not():
+    # Light pencil in the shaded half of a sheet, nothing written in the lit half: it stands
+    # 0.08 below its paper, under the 0.1 contrast that separates ink from blank paper, and
+    # the image was "nearly uniform". Against its paper's light it stands 0.16 below.
+    from digits.ink import INK_THRESHOLD, ink_map
+
+    light = np.tile(np.concatenate([np.full(160, 0.5), np.linspace(0.5, 0.95, 40), np.full(120, 0.95)]),
+                    (240, 1)).astype(np.float32)
+    paper = light.copy()
+    paper[60:180, 60:68] *= 0.84
+    ink = ink_map(paper)
+    assert (ink[60:180, 60:68] > INK_THRESHOLD).mean() > 0.9
+    assert (ink[:, 100:] > INK_THRESHOLD).sum() == 0
+    with pytest.raises(NoDigitError, match="nearly uniform"):
+        ink_map(light)
 
 
 def test_small_digit_in_a_large_photo_is_found(mnist):

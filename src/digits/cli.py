@@ -16,6 +16,8 @@ from pathlib import Path
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# Images read unsure or declined that are looked at for several digits side by side (a hint to use --number).
+HINT_CHECKS = 20
 NUMBER_HELP = ("read a whole number (several digits side by side, with any point, comma, minus sign or colon "
                "between them) in each image; a part that is no digit leaves no number; each digit's box is "
                "[left, top, width, height] in pixels of the image as read: of the sheet cut out of a photo, set upright")
@@ -238,13 +240,29 @@ def command_predict(arguments: argparse.Namespace) -> int:
             Path(stdin_path).write_bytes(sys.stdin.buffer.read())
         images = [stdin_path if image == "-" else image for image in arguments.images]
         predictions = recognise_paths(expand(images), recogniser, workers=arguments.workers, number=arguments.number)
+        unsure = []
         for prediction in predictions:
+            if not arguments.number and (prediction.low_confidence or prediction.not_a_digit is not None
+                                         and prediction.digit is None):
+                unsure.append(prediction.path)
             if prediction.path == stdin_path:
                 prediction.path = "-"
                 prediction.error = prediction.error and prediction.error.replace(stdin_path, "-")
             failed = print_prediction(prediction, arguments, output_format, progress) or failed
-    progress.clear()
+        progress.clear()
+        hint_number(unsure, stdin_path)
     return EXIT_ERROR if failed else 0
+
+
+def hint_number(paths: list[str], stdin_path: str) -> None:
+    """Say on standard error which of the images read unsure or as no digit hold several digits side by side."""
+    from digits.number import holds_several
+
+    several = ["-" if path == stdin_path else path for path in paths[:HINT_CHECKS] if holds_several(path)]
+    if several:
+        shown = ", ".join(several[:3]) + (f" and {len(several) - 3} more" if len(several) > 3 else "")
+        print(f"hint: {shown} {'holds' if len(several) == 1 else 'hold'} several marks side by side; to read "
+              f"{'it' if len(several) == 1 else 'each'} as a whole number, add --number", file=sys.stderr)
 
 
 def command_batch(arguments: argparse.Namespace) -> int:

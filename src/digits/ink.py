@@ -56,6 +56,9 @@ MIN_CONTRAST = 0.1
 INK_THRESHOLD = 0.3
 # Marks this clear that cover under a thousandth of an image are too small to read, not absent.
 SMALL_MARKS = 0.3
+# Clear marks too few for the whole image are looked at in the paper around them when that
+# is at most this share of the image.
+CLOSER_SHARE = 0.25
 # Background noise (standard deviation, 0..1) above which an image with no clear ink is noisy, not uniform.
 NOISY = 0.05
 # A crop's noise is measured on the background away from the strokes when that holds at least this share of it.
@@ -91,6 +94,15 @@ SHADE_REACH = 2
 
 class NoDigitError(ValueError):
     """The image holds no ink that could be a digit; the message says why."""
+
+
+class SmallWritingError(NoDigitError):
+    """Clear marks too small to read in the whole image, all in one small place: ``region`` is the paper around
+    them, (top, bottom, left, right) as shares of the image's height and width."""
+
+    def __init__(self, reason: str, region: tuple[float, float, float, float]):
+        super().__init__(reason)
+        self.region = region
 
 
 def resize(array: np.ndarray, width: int, height: int, method=Image.Resampling.BOX) -> np.ndarray:
@@ -348,21 +360,50 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     surface, noise, smooth = background_surface(image)
     ink = image - surface
     floor = 3.0 * noise
-    peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
-    contrast = peak - floor
+    contrast = top_of(ink) - floor
+    # Faint dark ink with no stronger ink in the light to compare it with, as a digit lying in
+    # a shadow: all of it is measured against its paper's light.
+    in_shade = dark_ink and contrast < MIN_CONTRAST
+    if in_shade:
+        ink = ink / paper_light(1.0 - smooth)
+        contrast = top_of(ink) - floor
     if contrast < MIN_CONTRAST:
         if float(ink.max()) - floor >= SMALL_MARKS:
-            # Clear marks, but fewer than a thousandth of the image: too small to read here.
-            raise NoDigitError("no ink: only small marks stand out (under a thousandth of the image); "
-                               "crop closer to the digit")
+            # Clear marks, but fewer than a thousandth of the image: too small to read here. All in
+            # one small place (a small digit on a large page), they can be read closer.
+            reason = "no ink: only small marks stand out (under a thousandth of the image); crop closer to the digit"
+            around = around_marks(ink - floor >= SMALL_MARKS)
+            if around is not None:
+                raise SmallWritingError(reason, around)
+            raise NoDigitError(reason)
         if noise >= NOISY:
             raise NoDigitError(f"no ink: nothing stands out from the image's noise (noise level {noise:.2f}); "
                                "if a digit is there, use a sharper, less grainy image")
         raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
     ink = np.clip((ink - floor) / contrast, 0.0, 1.0)
-    if dark_ink:
+    if dark_ink and not in_shade:
         ink = against_shade(ink, 1.0 - smooth)
     return without_frame_slivers(without_ruling(ink))
+
+
+def around_marks(marks: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The paper around ``marks`` (their box grown by its longer side each way, at least SMALL_IMAGE square)
+    as (top, bottom, left, right) shares of the image's height and width, or None when that is over
+    CLOSER_SHARE of the image: the marks are not all in one small place."""
+    rows, columns = np.nonzero(marks)
+    reach = max(np.ptp(rows), np.ptp(columns)) + 1
+    reach = max(reach, (SMALL_IMAGE - reach) // 2 + 1)
+    top, left = max(0, rows.min() - reach), max(0, columns.min() - reach)
+    bottom, right = min(marks.shape[0], rows.max() + 1 + reach), min(marks.shape[1], columns.max() + 1 + reach)
+    if (bottom - top) * (right - left) > CLOSER_SHARE * marks.size:
+        return None
+    height, width = marks.shape
+    return top / height, bottom / height, left / width, right / width
+
+
+def top_of(ink: np.ndarray) -> float:
+    """The strongest ink, ignoring the strongest thousandth of a large image (a few bright pixels)."""
+    return float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
 
 
 def against_shade(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
-                        components, ink_map, on_one_line, principal_axis, straight_runs, stroke_width,
+                        components, on_one_line, principal_axis, straight_runs, stroke_width,
                         to_the_degree, turned)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
-from digits.preprocess import centre_by_mass, find_writing, fit_box, grey_of
+from digits.preprocess import centre_by_mass, fit_box, grey_of, writing_and_ink
 from digits.crossing import PEN_LENGTH
 from digits.marks import Mark, place_marks, shaped_like_mark, with_marks
 
@@ -295,10 +295,10 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
     """
     from scipy import ndimage
 
-    grey = find_writing(grey_of(image))
+    grey, ink = writing_and_ink(grey_of(image))
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
-    ink = without_pens(ink_map(grey))
+    ink = without_pens(ink)
     ink = turned(ink, line_tilt(ink))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
@@ -360,6 +360,14 @@ def piece_ink(ink: np.ndarray, labels: np.ndarray, group: list[int]) -> np.ndarr
 def segment(image) -> list[Group]:
     """The digits of a number in ``image``, left to right (``segment_number`` without the punctuation)."""
     return segment_number(image)[0]
+
+
+def holds_several(image) -> bool:
+    """Whether ``image`` holds two or more digits' groups of ink side by side (then ``--number`` reads it)."""
+    try:
+        return len(segment(image)) >= 2
+    except (ValueError, OSError):
+        return False
 
 
 def marks_among(boxes: list[tuple[int, int, int, int, int]], ink: np.ndarray, labels: np.ndarray,

@@ -39,6 +39,8 @@ NOT_A_DIGIT_REASON = "this does not look like a digit"
 # crops and desk scenes (0.88 %, drawn set v7's default; 1.04 % at 0.6); it then declines 93.6 % of
 # the drawn validation non-digits (at 0.6: 94.3 %; at 0.8: 0.64 % and 92.1 %).
 NOT_A_DIGIT_THRESHOLD = 0.7
+# A low-confidence answer's text says how likely "not a digit" is from this share on.
+NOT_A_DIGIT_SHOWN = 0.1
 
 
 class Recogniser:
@@ -259,6 +261,9 @@ class Prediction:
             message = self.error if self.error.startswith(self.path) else f"{self.path}: {self.error}"
             return f"error: {message}"
         flag = " [low confidence]" if self.low_confidence else ""
+        if self.low_confidence and self.not_a_digit is not None and self.not_a_digit >= NOT_A_DIGIT_SHOWN:
+            # Under the threshold, "not a digit" may still be the likeliest answer: say how likely.
+            flag = f" [low confidence; {100 * self.not_a_digit:.0f}% not a digit]"
         if self.digits is not None:
             if self.number is None:
                 return f"{self.path}: no number: {self.reason}"

@@ -17,11 +17,12 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, check_amount, crop_to_ink, drop_specks,
-                        ink_map, normalise_stroke, resize)
+from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
+                        drop_specks, ink_map, normalise_stroke, resize)
+from digits.boxes import without_boxes
 from digits.pens import without_pen_beside
 from digits.scene import find_sheet
-from digits.windows import within_dark_windows
+from digits.windows import within_windows
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
 
@@ -216,13 +217,29 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
-    return centre_by_mass(fit_box(without_pen_beside(ink_map(find_writing(grey_of(image))))))
+    return centre_by_mass(fit_box(without_pen_beside(writing_and_ink(grey_of(image))[1])))
 
 
 def find_writing(grey: np.ndarray) -> np.ndarray:
     """Where the writing is: the sheet (``digits.scene``), and on it a counter's dark windows, if any
     (``digits.windows``)."""
-    return within_dark_windows(find_sheet(grey))
+    return within_windows(find_sheet(grey))
+
+
+def writing_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The image as read (``find_writing``) and its ink map (``digits.ink.ink_map``).
+
+    Writing too small to read in the whole image, all in one place (a digit a few per cent
+    of a scanned page's height), is read in the paper around it, cut out at full resolution.
+    """
+    writing = find_writing(grey)
+    try:
+        return writing, without_boxes(ink_map(writing))
+    except SmallWritingError as small:
+        top, bottom, left, right = small.region
+        height, width = writing.shape
+        closer = writing[round(top * height):round(bottom * height), round(left * width):round(right * width)]
+        return closer, without_boxes(ink_map(closer))
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:

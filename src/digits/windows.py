@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from digits.ink import WORKING_SIZE, border, shrink
+from digits.ink import FAR_TAILS, WORKING_SIZE, border, shrink
 from digits.scene import hull_points, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
@@ -68,7 +68,7 @@ def is_window(window: np.ndarray, marks: np.ndarray) -> bool:
     return stroke <= MAX_STROKE * min(window.shape)
 
 
-def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> list[np.ndarray]:
+def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> list[tuple[tuple[slice, slice], np.ndarray]]:
     """The windows of one counter among ``windows`` (box, filled mask): alike in size and in a row; [] if too few."""
     if len(windows) < MIN_WINDOWS:
         return []
@@ -78,7 +78,7 @@ def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> li
     median_area, median_centre = float(np.median(areas)), float(np.median(centres))
     alike = ((areas <= ALIKE_AREA * median_area) & (areas >= median_area / ALIKE_AREA)
              & (np.abs(centres - median_centre) <= SAME_ROW * height))
-    return [filled for (_, filled), keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
+    return [window for window, keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
 
 
 def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
@@ -110,22 +110,48 @@ def within_dark_windows(grey: np.ndarray) -> np.ndarray:
     edge = set(np.unique(border(labels)).tolist())
     regions, windows = [], []
     for label, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None or label in edge or sizes[label] < MIN_REGION:
+        if box is None or sizes[label] < MIN_REGION:
             continue
         filled = ndimage.binary_fill_holes(labels[box] == label)
-        regions.append((box, filled))
-        if is_window(filled, filled & ~dark[box]):
+        regions.append((box, filled, label in edge))
+        if label not in edge and is_window(filled, filled & ~dark[box]):
             windows.append((box, filled))
     counter = counter_windows(windows)
-    if sum(int(window.sum()) for window in counter) < MIN_WINDOWS_SHARE * image.size:
+    if sum(int(filled.sum()) for _, filled in counter) < MIN_WINDOWS_SHARE * image.size:
         return grey
-    least = WINDOW_SIZED * float(np.median([window.sum() for window in counter]))
+    median_area = float(np.median([filled.sum() for _, filled in counter]))
+    row = float(np.median([(box[0].start + box[0].stop) / 2 for box, _ in counter]))
+    height = float(np.median([box[0].stop - box[0].start for box, _ in counter]))
     inside = np.zeros_like(dark)
-    for box, filled in regions:
-        if filled.sum() >= least:
+    for box, filled, at_edge in regions:
+        # A window the picture's edge cuts (a turned strip's first or last) is one when it is of
+        # a window's size and in their row; the desk or a housing beyond the frame is not.
+        if at_edge and (filled.sum() > ALIKE_AREA * median_area
+                        or abs((box[0].start + box[0].stop) / 2 - row) > SAME_ROW * height):
+            continue
+        if filled.sum() >= WINDOW_SIZED * median_area:
             inside |= hull_mask(filled, (box[0].start, box[1].start), image.shape)
     # A window's rim is blurred into the face: keep clear of it, as of a sheet's.
     inside = ndimage.binary_erosion(inside, iterations=RIM)
     if not (inside & dark).any():
         return grey
     return np.where(inside, image, float(np.median(image[inside & dark]))).astype(np.float32)
+
+
+def within_windows(grey: np.ndarray) -> np.ndarray:
+    """``within_dark_windows``, or for a counter's light windows in a face as dark as its digits (black digits on
+    white wheels in a black housing) the same on the negative, turned back: dark digits on a face painted the
+    windows' light.
+
+    A face of a third tone, far from both the windows and the digits, needs no painting: the ink
+    stage takes it for a frame (``FAR_TAILS``).
+    """
+    found = within_dark_windows(grey)
+    if found is not grey or min(grey.shape) < 16:
+        return found
+    image = shrink(grey, WORKING_SIZE)
+    if float(np.median(border(image))) - float(np.percentile(image, 2)) >= FAR_TAILS:
+        return grey
+    negative = (1.0 - grey).astype(np.float32)
+    found = within_dark_windows(negative)
+    return grey if found is negative else (1.0 - found).astype(np.float32)

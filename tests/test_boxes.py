@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.boxes import without_boxes
+from digits.ink import INK_THRESHOLD
+from digits.predict import recognise, recognise_numbers
+
+
+def boxed(digits: list[np.ndarray], cell: int = 90, line: int = 2, size: int = 64, comb: bool = False,
+          turn: float = 0.0, offset: tuple[int, int] = (0, 0)) -> Image.Image:
+    """MNIST digits written in a form's printed boxes: one box each, or a comb (one box, a bar between places)."""
+    gap = 0 if comb else 14
+    width = 20 + len(digits) * cell + (len(digits) - 1) * gap + 20
+    form = Image.new("L", (width, cell + 40), 245)
+    draw = ImageDraw.Draw(form)
+    for place, digit in enumerate(digits):
+        left = 20 + place * (cell + gap)
+        if not comb:
+            draw.rectangle([left, 20, left + cell, 20 + cell], outline=70, width=line)
+        elif place:
+            draw.line([left, 20, left, 20 + cell], fill=70, width=line)
+        written = Image.fromarray(255 - digit).resize((size, size), Image.Resampling.BICUBIC)
+        corner = (left + (cell - size) // 2 + offset[0], 20 + (cell - size) // 2 + offset[1])
+        form.paste(Image.fromarray(np.minimum(np.asarray(form.crop((*corner, corner[0] + size, corner[1] + size))),
+                                              np.asarray(written))), corner)
+    if comb:
+        draw.rectangle([20, 20, width - 20, 20 + cell], outline=70, width=line)
+    return form.rotate(turn, resample=Image.Resampling.BILINEAR, fillcolor=245) if turn else form
+
+
+def first_of_each(mnist, digits: str) -> list[np.ndarray]:
+    (x_train, y_train), _ = mnist
+    return [x_train[int(np.flatnonzero(y_train == int(digit))[1])] for digit in digits]
+
+
+@pytest.mark.parametrize("line, turn", [(2, 0.0), (3, 1.5), (1, -1.0)])
+def test_a_digit_in_a_printed_box_is_read(mnist, line, turn):
+    # With its box, the digit was "this does not look like a digit".
+    for digit in "3708":
+        reading = recognise([boxed(first_of_each(mnist, digit), line=line, turn=turn)])[0]
+        assert reading.digit == int(digit), reading.to_dict()
+
+
+def test_a_digit_touching_its_box_keeps_its_stroke(mnist):
+    # The 7 is written large and low: its foot runs into the box's bottom line.
+    reading = recognise([boxed(first_of_each(mnist, "7"), size=84, offset=(0, 6))])[0]
+    assert reading.digit == 7, reading.to_dict()
+
+
+@pytest.mark.parametrize("comb", [False, True])
+def test_a_number_in_a_forms_boxes_is_read(mnist, comb):
+    reading = recognise_numbers([boxed(first_of_each(mnist, "40213"), comb=comb, turn=0.8)])[0]
+    assert reading.number == "40213", reading.to_dict()
+
+
+def test_shapes_with_nothing_inside_and_thick_digital_digits_are_no_boxes():
+    ink = np.zeros((120, 260), dtype=np.float32)
+    ink[20:100, 20:90] = 1.0
+    ink[26:94, 26:84] = 0.0  # a square 0 with thin sides: nothing inside it
+    ink[20:100, 150:210] = 1.0
+    ink[34:52, 164:196] = 0.0  # a digital 8: its bars a fifth of its width
+    ink[68:86, 164:196] = 0.0
+    assert np.array_equal(without_boxes(ink), ink)
+
+
+def test_the_box_goes_and_the_writing_stays(mnist):
+    from digits.preprocess import grey_of, writing_and_ink
+
+    _, ink = writing_and_ink(grey_of(boxed(first_of_each(mnist, "5"))))
+    mask = ink > INK_THRESHOLD
+    rows, columns = np.nonzero(mask)
+    # What is left is the digit, well inside where the box was.
+    height, width = mask.shape
+    assert rows.min() > 0.2 * height and rows.max() < 0.8 * height
+    assert columns.min() > 0.2 * width and columns.max() < 0.8 * width
