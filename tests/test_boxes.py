@@ -48,6 +48,14 @@ def test_a_digit_touching_its_box_keeps_its_stroke(mnist):
     assert reading.digit == 7, reading.to_dict()
 
 
+@pytest.mark.parametrize("digit", ["3", "2"])
+def test_a_digit_written_over_its_boxs_top_is_read(mnist, digit):
+    # The digit stands out above the box: the box's topmost pixels in those columns are the
+    # digit's, and the top was taken for no straight side ("this does not look like a digit").
+    reading = recognise([boxed(first_of_each(mnist, digit), size=104, offset=(0, -14))])[0]
+    assert reading.digit == int(digit), reading.to_dict()
+
+
 @pytest.mark.parametrize("comb", [False, True])
 def test_a_number_in_a_forms_boxes_is_read(mnist, comb):
     reading = recognise_numbers([boxed(first_of_each(mnist, "40213"), comb=comb, turn=0.8)])[0]

@@ -3,9 +3,9 @@
 Forms ask for a digit per box, or print a comb: a long box with a bar between the places.
 In the ink such a box is one piece of thin straight lines around the writing, and the
 model sees a square with a digit in it ("this does not look like a digit"). A piece is a
-box when each of its four sides (its topmost pixel in each column, its bottommost, its
-leftmost and rightmost in each row) lies on a straight line, its lines are thin beside its
-size, and there is writing inside it. Its sides, and the bars that run from its top to its
+box when each of its four sides is a straight line of ink (found where most of its topmost
+pixels in each column lie, its bottommost, its leftmost and rightmost in each row: writing
+may stand out beyond it), its lines are thin beside its size, and there is writing inside it. Its sides, and the bars that run from its top to its
 bottom, are taken out; the writing stays, but where a stroke crosses a line.
 
 A square 0 has nothing inside; a digital 8's bars are as thick as a fifth of it, no thin line.
@@ -18,9 +18,13 @@ from scipy import ndimage
 
 from digits.ink import INK_THRESHOLD, components
 
-# A side is straight when this share of its pixels lie within NEAR pixels of the line fitted to them.
+# A side is a straight line of ink along this share of its length, within NEAR pixels of the
+# line that most of its outermost pixels lie on (writing may cross it and stand out beyond).
 STRAIGHT = 0.9
 NEAR = 2
+# Sides are turned at most this much (rise over run: about 6 degrees); looked at in SLOPES steps.
+MAX_SLOPE = 0.1
+SLOPES = 41
 # A box's lines are at most this share of its shorter side thick (a digital 8's bars are a fifth).
 MAX_LINE = 0.06
 # Boxes smaller than this many pixels a side are no form's boxes.
@@ -31,21 +35,25 @@ MIN_WRITING = 0.01
 BAR_SPAN = 0.9
 
 
-def side(edge: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """The straight line (its position at each place along the side) that ``edge`` (the outermost pixel at
-    each place, NaN where there is none) follows, or None when it is no straight line."""
+def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
+    """The top side of ``piece`` (``first``; else the bottom) as a row per column, or None when it is no straight
+    line of ink: the line most of the outermost pixels lie on, which the piece follows along STRAIGHT of its length."""
+    edge = outermost(piece, first)
     places = np.flatnonzero(~np.isnan(edge))
     if len(places) < STRAIGHT * len(edge):
         return None
-    # Medians first (the corners, where a side turns into the next, are far off any line).
-    half = len(places) // 2
-    slope = float(np.median((edge[places[half:2 * half]] - edge[places[:half]]) / (places[half:2 * half] - places[:half])))
-    offset = float(np.median(edge[places] - slope * places))
-    near = np.abs(edge[places] - (slope * places + offset)) <= NEAR
-    if near.mean() < STRAIGHT:
-        return None
-    slope, offset = np.polyfit(places[near], edge[places][near], 1)
-    return slope * np.arange(len(edge)) + offset, float(slope)
+    # The turn that puts most outermost pixels within NEAR of one line; writing that crosses
+    # the side, and the corners where it turns into the next, lie off it.
+    slopes = np.linspace(-MAX_SLOPE, MAX_SLOPE, SLOPES)
+    residuals = edge[places][None, :] - slopes[:, None] * places[None, :]
+    offsets = np.median(residuals, axis=1)
+    near = np.abs(residuals - offsets[:, None]) <= NEAR
+    best = int(np.argmax(near.sum(axis=1)))
+    slope, offset = np.polyfit(places[near[best]], edge[places][near[best]], 1)
+    line = slope * np.arange(len(edge)) + offset
+    rows = np.arange(piece.shape[0])[:, None]
+    followed = (piece & (np.abs(rows - line[None, :]) <= NEAR)).any(axis=0)
+    return line if followed.mean() >= STRAIGHT else None
 
 
 def outermost(piece: np.ndarray, first: bool) -> np.ndarray:
@@ -70,11 +78,10 @@ def box_lines(piece: np.ndarray, inside_ink: np.ndarray) -> np.ndarray | None:
     height, width = piece.shape
     if min(height, width) < MIN_BOX:
         return None
-    sides = [side(outermost(piece, True)), side(outermost(piece, False)),
-             side(outermost(piece.T, True)), side(outermost(piece.T, False))]
+    sides = [side(piece, True), side(piece, False), side(piece.T, True), side(piece.T, False)]
     if any(found is None for found in sides):
         return None
-    (top, _), (bottom, _), (left, _), (right, _) = sides
+    top, bottom, left, right = sides
     line = max(thickness(piece, top), thickness(piece[::-1], height - 1 - bottom),
                thickness(piece.T, left), thickness(piece.T[::-1], width - 1 - right))
     if line > MAX_LINE * min(height, width):
@@ -84,11 +91,12 @@ def box_lines(piece: np.ndarray, inside_ink: np.ndarray) -> np.ndarray | None:
     lines = ((np.abs(rows - top[None, :]) <= reach) | (np.abs(rows - bottom[None, :]) <= reach)
              | (np.abs(columns - left[:, None]) <= reach) | (np.abs(columns - right[:, None]) <= reach))
     within = ~lines & (rows > top[None, :]) & (rows < bottom[None, :]) & (columns > left[:, None]) & (columns < right[:, None])
-    # Bars: columns of the piece (a line's width of them) covering nearly all rows between top and bottom.
-    band = int(2 * reach + 1)
+    # Bars: a line's width of columns (and a pixel each side, for a turn) covering nearly all
+    # rows between top and bottom; a stroke beside a bar keeps all but what touches it.
+    band = int(line) + 2
     covered = ndimage.maximum_filter1d((piece & within).astype(np.uint8), band, axis=1).sum(axis=0)
     bars = covered >= BAR_SPAN * max(float(np.median(bottom - top)) - 2 * reach, 1.0)
-    lines |= ndimage.maximum_filter1d(bars, band)[None, :] & within
+    lines |= bars[None, :] & within
     if (inside_ink & within & ~lines).sum() < MIN_WRITING * within.sum():
         return None
     return piece & lines
