@@ -49,6 +49,8 @@ def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
     offsets = np.median(residuals, axis=1)
     near = np.abs(residuals - offsets[:, None]) <= NEAR
     best = int(np.argmax(near.sum(axis=1)))
+    if near[best].mean() < 0.5:
+        return None
     slope, offset = np.polyfit(places[near[best]], edge[places][near[best]], 1)
     line = slope * np.arange(len(edge)) + offset
     rows = np.arange(piece.shape[0])[:, None]
