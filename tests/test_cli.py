@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from conftest import SAMPLES
 from digits.cli import main
@@ -42,7 +42,14 @@ def test_predict_hints_at_number_for_an_image_of_several_digits(capsys, tmp_path
     Image.fromarray(255 - np.hstack([draw_digit(7, 112), draw_digit(0, 112)])).save(pair)
     code, out, err = run(capsys, "predict", str(pair), str(SAMPLES / "five-28x28.png"))
     assert code == 0 and len(out.splitlines()) == 2
-    assert err.strip() == f"hint: {pair} holds several marks side by side; to read it as a whole number, add --number"
+    assert err.strip() == f"hint: {pair} holds several digits side by side; to read it as a whole number, add --number"
+    # A page's printed heading is several marks side by side, but no number.
+    heading = tmp_path / "heading.png"
+    page = Image.new("L", (600, 300), 250)
+    ImageDraw.Draw(page).text((40, 30), "Monthly reading", fill=10, font_size=40)
+    page.save(heading)
+    _, _, err = run(capsys, "predict", str(heading))
+    assert "hint" not in err
     _, _, err = run(capsys, "predict", "--number", str(pair))
     assert "hint" not in err
 

@@ -250,18 +250,19 @@ def command_predict(arguments: argparse.Namespace) -> int:
                 prediction.error = prediction.error and prediction.error.replace(stdin_path, "-")
             failed = print_prediction(prediction, arguments, output_format, progress) or failed
         progress.clear()
-        hint_number(unsure, stdin_path)
+        hint_number(unsure, stdin_path, recogniser)
     return EXIT_ERROR if failed else 0
 
 
-def hint_number(paths: list[str], stdin_path: str) -> None:
-    """Say on standard error which of the images read unsure or as no digit hold several digits side by side."""
-    from digits.number import holds_several
+def hint_number(paths: list[str], stdin_path: str, recogniser) -> None:
+    """Say on standard error which of the images read unsure or as no digit read as numbers of several digits."""
+    from digits.number import reads_as_number
 
-    several = ["-" if path == stdin_path else path for path in paths[:HINT_CHECKS] if holds_several(path)]
+    several = ["-" if path == stdin_path else path for path in paths[:HINT_CHECKS]
+               if reads_as_number(path, recogniser)]
     if several:
         shown = ", ".join(several[:3]) + (f" and {len(several) - 3} more" if len(several) > 3 else "")
-        print(f"hint: {shown} {'holds' if len(several) == 1 else 'hold'} several marks side by side; to read "
+        print(f"hint: {shown} {'holds' if len(several) == 1 else 'hold'} several digits side by side; to read "
               f"{'it' if len(several) == 1 else 'each'} as a whole number, add --number", file=sys.stderr)
 
 

@@ -362,10 +362,10 @@ def segment(image) -> list[Group]:
     return segment_number(image)[0]
 
 
-def holds_several(image) -> bool:
-    """Whether ``image`` holds two or more digits' groups of ink side by side (then ``--number`` reads it)."""
+def reads_as_number(image, recogniser) -> bool:
+    """Whether ``read_number`` reads two digits or more in ``image``, every part a digit (a page's heading is none)."""
     try:
-        return len(segment(image)) >= 2
+        return len(read_number(image, recogniser)["digits"]) >= 2
     except (ValueError, OSError):
         return False
 
