@@ -62,6 +62,21 @@ def test_a_number_in_a_forms_boxes_is_read(mnist, comb):
     assert reading.number == "40213", reading.to_dict()
 
 
+def test_a_tall_1_touching_its_boxs_top_and_bottom_is_no_bar(mnist):
+    # Its stroke covers the rows between the box's lines as a comb's bar does; cut out as one,
+    # it left two strokes ("4112" for 412).
+    digits = first_of_each(mnist, "412")
+    form = boxed(digits)
+    tall = boxed(digits[1:2], size=120)
+    form.paste(tall.crop((20, 0, 110, tall.height)), (124, 0))
+    from digits.preprocess import grey_of, writing_and_ink
+    from scipy import ndimage
+
+    _, ink = writing_and_ink(grey_of(form))
+    middle = ink[:, ink.shape[1] // 3:2 * ink.shape[1] // 3] > INK_THRESHOLD
+    assert ndimage.label(middle)[1] == 1
+
+
 def test_shapes_with_nothing_inside_and_thick_digital_digits_are_no_boxes():
     ink = np.zeros((120, 260), dtype=np.float32)
     ink[20:100, 20:90] = 1.0

@@ -98,6 +98,13 @@ def box_lines(piece: np.ndarray, inside_ink: np.ndarray) -> np.ndarray | None:
     band = int(line) + 2
     covered = ndimage.maximum_filter1d((piece & within).astype(np.uint8), band, axis=1).sum(axis=0)
     bars = covered >= BAR_SPAN * max(float(np.median(bottom - top)) - 2 * reach, 1.0)
+    # A bar is as thin as the box's lines: a 1 written from the top line to the bottom is thicker.
+    runs, count = ndimage.label(bars)
+    for run in range(1, count + 1):
+        columns = runs == run
+        rows = within[:, columns].any(axis=1)
+        if np.median((piece & within)[rows][:, columns].sum(axis=1)) > line + NEAR:
+            bars[columns] = False
     lines |= bars[None, :] & within
     if (inside_ink & within & ~lines).sum() < MIN_WRITING * within.sum():
         return None
