@@ -242,8 +242,8 @@ def command_predict(arguments: argparse.Namespace) -> int:
         predictions = recognise_paths(expand(images), recogniser, workers=arguments.workers, number=arguments.number)
         unsure = []
         for prediction in predictions:
-            if not arguments.number and (prediction.low_confidence or prediction.not_a_digit is not None
-                                         and prediction.digit is None):
+            if not arguments.number and (prediction.low_confidence
+                                         or (prediction.not_a_digit is not None and prediction.digit is None)):
                 unsure.append(prediction.path)
             if prediction.path == stdin_path:
                 prediction.path = "-"
