@@ -133,7 +133,12 @@ def test_a_small_digit_on_a_large_page_is_read_closer(mnist):
     page = small_digits_on_a_page([x_train[0]], [(400, 400)])
     assert np.corrcoef(to_model_input(page).ravel(), scale_mnist(x_train[0]).ravel())[0, 1] > 0.8
     number = small_digits_on_a_page(list(x_train[:4]), [(400 + 22 * place, 400) for place in range(4)])
-    assert recognise_numbers([number])[0].number == "".join(map(str, y_train[:4]))
+    reading = recognise_numbers([number])[0]
+    assert reading.number == "".join(map(str, y_train[:4]))
+    # Each digit's box is in the page's pixels, where the digit was put (each 24 pixels a side, 22 apart).
+    for place, item in enumerate(reading.to_dict()["digits"]):
+        left, top, width, height = item["box"]
+        assert abs(left + width / 2 - (412 + 22 * place)) <= 6 and abs(top + height / 2 - 412) <= 6, item
 
 
 def test_small_marks_far_apart_on_a_page_say_crop_closer(mnist):

@@ -295,7 +295,7 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
     """
     from scipy import ndimage
 
-    grey, ink = writing_and_ink(grey_of(image))
+    grey, ink, corner = writing_and_ink(grey_of(image))
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = max(1.0, max(grey.shape) / WORKING_SIZE)
     ink = without_pens(ink)
@@ -348,6 +348,10 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
         groups.append(Group(whole, parts if len(parts) > 1 else []))
     if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
+    for group in groups:
+        for segment in (group.whole, *group.parts):
+            left, top, width, height = segment.box
+            segment.box = (left + corner[1], top + corner[0], width, height)
     return groups, marks
 
 

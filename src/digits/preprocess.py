@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -217,7 +218,7 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
-    return centre_by_mass(fit_box(without_pen_beside(writing_and_ink(grey_of(image))[1])))
+    return centre_by_mass(fit_box(without_pen_beside(writing_and_ink(grey_of(image)).ink)))
 
 
 def find_writing(grey: np.ndarray) -> np.ndarray:
@@ -226,7 +227,16 @@ def find_writing(grey: np.ndarray) -> np.ndarray:
     return within_windows(find_sheet(grey))
 
 
-def writing_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class Writing(NamedTuple):
+    """The image as read (``grey``), its ink map, and where ``grey``'s top-left corner lies, (top, left) in
+    pixels of the sheet or counter found (not (0, 0) only when small writing was cut out to be read closer)."""
+
+    grey: np.ndarray
+    ink: np.ndarray
+    corner: tuple[int, int] = (0, 0)
+
+
+def writing_and_ink(grey: np.ndarray) -> Writing:
     """The image as read (``find_writing``) and its ink map (``digits.ink.ink_map``).
 
     Writing too small to read in the whole image, all in one place (a digit a few per cent
@@ -234,12 +244,13 @@ def writing_and_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     writing = find_writing(grey)
     try:
-        return writing, without_boxes(ink_map(writing))
+        return Writing(writing, without_boxes(ink_map(writing)))
     except SmallWritingError as small:
         top, bottom, left, right = small.region
         height, width = writing.shape
-        closer = writing[round(top * height):round(bottom * height), round(left * width):round(right * width)]
-        return closer, without_boxes(ink_map(closer))
+        top, left = round(top * height), round(left * width)
+        closer = writing[top:round(bottom * height), left:round(right * width)]
+        return Writing(closer, without_boxes(ink_map(closer)), (top, left))
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:
