@@ -2,7 +2,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from digits.cli import main
 from digits.number import group_components, segment, split_touching
@@ -254,6 +254,21 @@ def test_a_straight_one_taller_than_the_other_digits_is_kept(mnist):
     image = paper_number([x_test[int(np.flatnonzero(y_test == digit)[1])] for digit in (5, 3, 8)], gap=54)
     ImageDraw.Draw(image).line([(95, 14), (92, 70)], fill=(20, 20, 20), width=6)
     assert recognise_numbers([image])[0].number == "5138"
+
+
+@pytest.mark.parametrize("taller", [1.4, 1.5])
+def test_a_handwritten_one_far_taller_than_its_neighbours_is_kept(mnist, taller):
+    # Straight for over PEN_LENGTH times the writing's size and reaching far above the others, as a
+    # pen lying alone does, but upright and standing on their line: a 1 ("42" for 412, silently).
+    (x_train, y_train), _ = mnist
+    four, one, two = (x_train[int(np.flatnonzero(y_train == digit)[0])] for digit in (4, 1, 2))
+    page = ImageOps.expand(paper_number([four, np.zeros_like(one), two], gap=30, height=60), (0, 40, 0, 0),
+                           fill=(255, 255, 255))
+    tall = round(60 * taller)
+    glyph = np.asarray(Image.fromarray(255 - one).resize((tall, tall), Image.Resampling.BICUBIC).convert("RGB"))
+    region = (140 - tall // 2, 120 - tall, 140 - tall // 2 + tall, 120)
+    page.paste(Image.fromarray(np.minimum(np.asarray(page.crop(region)), glyph)), region[:2])
+    assert recognise_numbers([page])[0].number == "412"
 
 
 def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():

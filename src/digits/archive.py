@@ -101,8 +101,8 @@ def prepare_location(path: str) -> Prepared:
         data = read_bytes(path)
     except OSError as error:
         return None, None, str(error)
-    image, reason, error = prepare(data)
-    return image, reason, error and error.replace("image data", path, 1)
+    prepared = prepare(data)
+    return prepared._replace(error=prepared.error and prepared.error.replace("image data", path, 1))
 
 
 def read_numbers_at(paths: tuple[str, ...], recogniser) -> Iterator[Prediction]:

@@ -21,7 +21,7 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-from digits.predict import Prediction, Recogniser, predictions_for, prepare, recognise_numbers
+from digits.predict import Prediction, Prepared, Recogniser, predictions_for, prepare, recognise_numbers
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 GLOB_CHARACTERS = set("*?[")
@@ -29,8 +29,6 @@ GLOB_CHARACTERS = set("*?[")
 PARALLEL_THRESHOLD = 64
 # Files handed to a worker process at a time.
 GROUP_SIZE = 16
-
-Prepared = tuple  # (model input or None, no-digit reason or None, error or None), as predict.prepare gives
 
 
 class Unmatched(str):
@@ -76,11 +74,11 @@ def chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
 def guarded(function: Callable[[str], Prepared], path: str) -> Prepared:
     """``function(path)``, with any exception turned into this file's error."""
     if isinstance(path, Unmatched):
-        return None, None, path.error
+        return Prepared(None, None, path.error)
     try:
         return function(path)
     except Exception as error:  # a decoder bug on one file must not end the batch
-        return None, None, f"{path}: cannot read it ({type(error).__name__}: {' '.join(str(error).split())})"
+        return Prepared(None, None, f"{path}: cannot read it ({type(error).__name__}: {' '.join(str(error).split())})")
 
 
 def guarded_group(function: Callable[[str], Prepared], paths: list[str]) -> list[Prepared]:
@@ -88,7 +86,8 @@ def guarded_group(function: Callable[[str], Prepared], paths: list[str]) -> list
 
 
 def worker_died(path: str) -> Prepared:
-    return None, None, f"{path}: the process decoding it died (killed, or out of memory); the other files are kept"
+    return Prepared(None, None,
+                    f"{path}: the process decoding it died (killed, or out of memory); the other files are kept")
 
 
 def prepare_on(engine, paths: list[str], function: Callable[[str], Prepared]) -> list[Prepared]:
@@ -105,13 +104,14 @@ def prepare_on(engine, paths: list[str], function: Callable[[str], Prepared]) ->
         if outcome.lost:
             lost += range(first, first + len(outcome.item))
         else:
-            rows = outcome.result or [(None, None, f"{path}: cannot read it ({outcome.error})") for path in outcome.item]
+            rows = outcome.result or [Prepared(None, None, f"{path}: cannot read it ({outcome.error})")
+                                      for path in outcome.item]
             answers[first:first + len(rows)] = rows
     singles = [paths[index] for index in lost]
     for outcome in engine.map(partial(guarded, function), singles):
         path = outcome.item
         answers[lost[outcome.index]] = (worker_died(path) if outcome.lost else outcome.result
-                                        or (None, None, f"{path}: cannot read it ({outcome.error})"))
+                                        or Prepared(None, None, f"{path}: cannot read it ({outcome.error})"))
     return answers
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ImageOps
 
-from digits.predict import LOW_CONFIDENCE, Prediction, Recogniser, predictions_for, prepare
+from digits.predict import LOW_CONFIDENCE, Prediction, Recogniser, answers_for, prepare
 from digits.preprocess import read_image
 
 # The original is shown at most this many pixels on its longer side.
@@ -102,9 +102,7 @@ def has_not_a_digit_output(recogniser: Recogniser) -> bool:
 
 def explain(recogniser: Recogniser, source: str) -> Explanation:
     """Read ``source`` (a path) and work out everything ``figure`` shows."""
-    prepared = prepare(source)
-    prediction = predictions_for([str(source)], [prepared], recogniser)[0]
-    model_input = prepared[0]
+    prediction, model_input = answers_for([str(source)], [prepare(source)], recogniser)[0]
     scores = heat = None
     if model_input is not None and prediction.error is None:
         scores = recogniser.scores(model_input[None])[0]

@@ -73,6 +73,11 @@ PEN_OFF_LINE = 0.25
 # a mark's median ink (a tall 1 standing alone keeps the longer rule).
 PEN_ONTO_DIGIT_LENGTH = 1.15
 PEN_ONTO_DIGIT_INK = 0.3
+# A straight mark alone, upright (at least ONE_UPRIGHT times as tall as wide) and shorter than
+# ONE_LENGTH times the writing's size, that stands on the writing's line from its top to its
+# bottom is a 1 written taller than its neighbours, not a pen: pens are longer than that.
+ONE_LENGTH = 2.0
+ONE_UPRIGHT = 1.5
 
 # Column of ``Recogniser.scores`` that says "not a digit".
 NOT_A_DIGIT = 10
@@ -243,6 +248,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
                  slices[label - 1][1].stop - slices[label - 1][1].start) for label in marks]
     length = round(PEN_ONTO_DIGIT_LENGTH * float(np.median(sizes)))
     lone_length = round(PEN_LENGTH * float(np.median(sizes)))
+    one_length = round(ONE_LENGTH * float(np.median(sizes)))
     touching_ink = PEN_ONTO_DIGIT_INK * float(np.median(areas[marks]))
     writing = np.isin(labels, marks)
     rows, columns = np.nonzero(mask)
@@ -273,10 +279,13 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
                                 or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
             continue
+        beside = (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() >= touching_ink
         if not straight_runs(mask, lone_length, angle).any():
             # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
-            if (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() < touching_ink:
+            if not beside:
                 continue
+        elif not beside and tall_one(rows_of, columns_of, line, straight_runs(mask, one_length, angle).any()):
+            continue
         # What the pen hid of the strokes it crossed is drawn on again.
         ink = bridged(np.where(pen, 0.0, ink), pen)
         mask &= ~pen
@@ -285,6 +294,15 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         if taken == PENS:
             break
     return ink
+
+
+def tall_one(rows: np.ndarray, columns: np.ndarray, line: np.ndarray, long: bool) -> bool:
+    """Whether a straight bar alone (its pixels' ``rows`` and ``columns``; ``long``: straight for ONE_LENGTH
+    times the writing's size) is a 1 taller than its neighbours: upright, not long, and standing on the
+    writing's ``line`` (its top and bottom rows) from near its top to near its bottom."""
+    reach = PEN_OFF_LINE * np.ptp(line)
+    return (not long and np.ptp(rows) >= ONE_UPRIGHT * np.ptp(columns)
+            and rows.min() <= line[0] + reach and rows.max() >= line[1] - reach)
 
 
 def segment_number(image) -> tuple[list[Group], list[Mark]]:

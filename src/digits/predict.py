@@ -2,7 +2,7 @@
 
 ONNX models run on ONNX Runtime and never import TensorFlow or Keras; ``.keras`` and
 ``.h5`` models (including one saved by the tutorial's own code) load through Keras.
-Every image goes through ``digits.preprocess.to_model_input`` first.
+Every image goes through ``digits.preprocess.model_inputs`` first (``to_model_input``'s path).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from digits.card import CardError, read_card
-from digits.preprocess import NoDigitError, to_model_input
+from digits.preprocess import NoDigitError, model_inputs
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "default.onnx"
@@ -283,27 +284,62 @@ def label_of(item, index: int) -> str:
     return f"<image {index}>"
 
 
-def prepare(image) -> tuple[np.ndarray | None, str | None, str | None]:
-    """(model input, no-digit reason, error) for one image; at most one of the three is set."""
+class Prepared(NamedTuple):
+    """One image made ready for the model: its input (``digits.preprocess.model_inputs``' first), or the
+    reason it holds no digit, or an error; and a stretched band's narrowed input, read when the first
+    reads unsure or as no digit."""
+
+    image: np.ndarray | None
+    reason: str | None
+    error: str | None
+    narrowed: np.ndarray | None = None
+
+
+def prepare(image) -> Prepared:
+    """``Prepared`` for one image: at most one of its input, no-digit reason and error is set."""
     try:
-        return to_model_input(image), None, None
+        first, reason, narrowed = model_inputs(image)
+        return Prepared(first, reason, None, narrowed)
     except NoDigitError as reason:
-        return None, str(reason), None
+        return Prepared(None, str(reason), None)
     except (ValueError, OSError) as error:
-        return None, None, str(error)
+        return Prepared(None, None, str(error))
 
 
 def predictions_for(labels: Sequence[str], prepared: Sequence[tuple], recogniser: Recogniser) -> list[Prediction]:
-    """Run the model once over the prepared images and pair every input with its answer."""
-    images = [image for image, _, _ in prepared if image is not None]
+    """Run the model once over the prepared images (``Prepared``, or its first three fields) and pair every
+    input with its answer."""
+    return [prediction for prediction, _ in answers_for(labels, prepared, recogniser)]
+
+
+def answers_for(labels: Sequence[str], prepared: Sequence[tuple],
+                recogniser: Recogniser) -> list[tuple[Prediction, np.ndarray | None]]:
+    """``predictions_for``, each answer with the model input it came from (None when none did)."""
+    prepared = [Prepared(*item) for item in prepared]
+    images = [item.image for item in prepared if item.image is not None]
+    images += [item.narrowed for item in prepared if item.narrowed is not None]
     rows = iter(recogniser.scores(np.stack(images)) if images else [])
-    predictions = []
-    for label, (image, reason, error) in zip(labels, prepared):
-        prediction = Prediction(path=label, reason=reason, error=error)
-        if image is not None:
-            fill(prediction, next(rows))
-        predictions.append(prediction)
-    return predictions
+    firsts = [next(rows) if item.image is not None else None for item in prepared]
+    answers = []
+    for label, item, scores in zip(labels, prepared, firsts):
+        prediction = Prediction(path=label, reason=item.reason, error=item.error)
+        if scores is not None:
+            fill(prediction, scores)
+        answer = (prediction, item.image)
+        if item.narrowed is not None:
+            narrowed = Prediction(path=label)
+            fill(narrowed, next(rows))
+            if takes_second_look(prediction, narrowed):
+                answer = (narrowed, item.narrowed)
+        answers.append(answer)
+    return answers
+
+
+def takes_second_look(first: Prediction, narrowed: Prediction) -> bool:
+    """Whether a stretched band's narrowed reading replaces the image's own: that one reads unsure or as no
+    digit, and the band reads a digit surely (not "not a digit", at least LOW_CONFIDENCE)."""
+    unsure = first.error is None and (first.digit is None or first.low_confidence)
+    return unsure and narrowed.error is None and narrowed.digit is not None and not narrowed.low_confidence
 
 
 def recognise(images: Iterable, recogniser: Recogniser | None = None) -> list[Prediction]:

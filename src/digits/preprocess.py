@@ -23,6 +23,7 @@ from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritin
 from digits.boxes import without_boxes
 from digits.pens import without_pen_beside
 from digits.scene import find_sheet
+from digits.stretched import narrowed
 from digits.windows import within_windows
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
@@ -218,7 +219,45 @@ def to_model_input(image: Image.Image | np.ndarray | str | os.PathLike | bytes) 
         NoDigitError: the image is blank or holds too little ink to be a digit.
         ValueError: the input cannot be read as an image.
     """
-    return centre_by_mass(fit_box(without_pen_beside(writing_and_ink(grey_of(image)).ink)))
+    return centre_by_mass(fit_box(digit_ink(image)))
+
+
+def digit_ink(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:
+    """The ink map ``to_model_input`` boxes: the writing found, its ink, a pen beside it taken out."""
+    return without_pen_beside(writing_and_ink(grey_of(image)).ink)
+
+
+class ModelInputs(NamedTuple):
+    """What the model may read of one image: ``first`` (None, with the ``reason``, when there is no digit to
+    read), and ``narrowed`` when the ink is one band a form field stretched to fill its box
+    (``digits.stretched``), drawn back to a stroke's width; None otherwise."""
+
+    first: np.ndarray | None
+    reason: str | None
+    narrowed: np.ndarray | None
+
+
+def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> ModelInputs:
+    """``to_model_input``, and a stretched band's narrowed reading (``ModelInputs``).
+
+    Raises:
+        NoDigitError: there is nothing to read either way.
+        ValueError: the input cannot be read as an image.
+    """
+    ink = digit_ink(image)
+    band = narrowed(ink)
+    second = None
+    if band is not None:
+        try:
+            second = centre_by_mass(fit_box(band))
+        except NoDigitError:
+            pass
+    try:
+        return ModelInputs(centre_by_mass(fit_box(ink)), None, second)
+    except NoDigitError as reason:
+        if second is None:
+            raise
+        return ModelInputs(None, str(reason), second)
 
 
 def find_writing(grey: np.ndarray) -> np.ndarray:

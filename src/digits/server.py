@@ -30,7 +30,8 @@ from starlette.exceptions import HTTPException
 
 from digits.limits import Guard, deadline_protocol, error_response
 from digits import __version__
-from digits.predict import NOT_A_DIGIT_REASON, Recogniser, check, load_recogniser, predictions_for, prepare, recognise_numbers
+from digits.predict import (NOT_A_DIGIT_REASON, Recogniser, answers_for, check, load_recogniser, prepare,
+                            recognise_numbers)
 from digits.preprocess import ImageTooLargeError, NotAnImageError, read_image
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -400,14 +401,14 @@ def recognise_upload(data: bytes, name: str | None, recogniser: Recogniser, conf
                 result["preview"] = preview_url(inputs)
     else:
         prepared = prepare(image)
-        if prepared[2] is not None:
-            raise RequestError(400, f"{prefix}{prepared[2]}")
-        prediction = predictions_for([name or ""], [prepared], recogniser)[0]
+        if prepared.error is not None:
+            raise RequestError(400, f"{prefix}{prepared.error}")
+        prediction, model_input = answers_for([name or ""], [prepared], recogniser)[0]
         if prediction.error is not None:  # the model's fault, not the image's
             raise RequestError(500, f"{prefix}{prediction.error}")
         result = prediction.to_dict()
-        if preview and prepared[0] is not None:
-            result["preview"] = preview_url(prepared[0])
+        if preview and model_input is not None:
+            result["preview"] = preview_url(model_input)
     result["path"] = name
     result["message"] = plain_message(result)
     return check_finite(result)
