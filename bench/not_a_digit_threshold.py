@@ -35,7 +35,7 @@ def main() -> None:
     digit_scores = []
     for name, make in GENERATORS.items():
         prepared = [prepare(make(x_train[index], random)) for index in chosen]
-        kept = [image for image, _, _ in prepared if image is not None]
+        kept = [item.image for item in prepared if item.image is not None]
         scores = recogniser.scores(np.stack(kept))
         digit_scores.append(scores[:, NOT_A_DIGIT])
         print(f"{name}: {len(kept)} of {len(chosen)} reach the model; not-a-digit ≥ 0.5 for "

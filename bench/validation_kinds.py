@@ -23,7 +23,7 @@ import scenes
 import writers
 from digits import pen_digits
 from digits.data import load_mnist, split
-from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, prepare, recognise_numbers
+from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, predictions_for, prepare, recognise_numbers
 from digits.synthetic import NOT_A_DIGIT, training_set
 from digits.training import SYNTHETIC_SEED
 
@@ -84,10 +84,9 @@ def main() -> None:
     kinds = {}
     for name, make in GENERATORS.items():
         random = np.random.default_rng([SEED, len(kinds)])
-        prepared = [prepare(make(x_validation[index], random)) for index in chosen]
-        kinds[name] = ([image for image, _, _ in prepared], y_validation[chosen])
+        kinds[name] = ([prepare(make(x_validation[index], random)) for index in chosen], y_validation[chosen])
     pen_images, pen_labels = writers.pendigits(None, np.random.default_rng(SEED), pen_digits.validation_rows())
-    kinds["pen digits"] = ([image for image, _, _ in map(prepare, pen_images)], np.array(pen_labels))
+    kinds["pen digits"] = (list(map(prepare, pen_images)), np.array(pen_labels))
     random = np.random.default_rng([SEED, len(kinds)])
     numbers = [random.choice(len(x_validation), int(random.integers(2, 6))) for _ in range(arguments.count // 3)]
     number_images = [desk_number([x_validation[index] for index in number], random) for number in numbers]
@@ -101,9 +100,10 @@ def main() -> None:
     for model in arguments.model:
         recogniser = load_recogniser(model)
         cells = [f"{100 * np.mean(answers(recogniser, x_validation / 255.0) == y_validation):.2f} %"]
-        for images, truth in kinds.values():
-            read = np.array([answers(recogniser, image[None])[0] if image is not None else -2 for image in images])
-            cells.append(f"{100 * np.mean(read == truth):.1f} %")
+        for prepared, truth in kinds.values():
+            # As `digits predict` answers: a digit declined or not reached is wrong.
+            read = [prediction.digit for prediction in predictions_for([""] * len(prepared), prepared, recogniser)]
+            cells.append(f"{100 * np.mean(np.array(read, dtype=object) == truth):.1f} %")
         readings = recognise_numbers(number_images, recogniser)
         cells.append(f"{100 * np.mean([reading.number == truth for reading, truth in zip(readings, number_truths)]):.1f} %")
         cells.append(f"{100 * np.mean(answers(recogniser, non_digits) == -1):.1f} %")

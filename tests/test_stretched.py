@@ -16,7 +16,7 @@ def stretched_to_a_square(digit: np.ndarray, side: int = 40) -> Image.Image:
 
 # Training 1s that, stretched to a square, were declined (a dot, a solid blob, "not a digit") or read as
 # another digit.
-@pytest.mark.parametrize("index", [134, 382, 1252, 1354, 1710])
+@pytest.mark.parametrize("index", [134, 382, 1252, 1354, 1710, 2307])
 def test_a_one_stretched_to_fill_its_field_is_read(mnist, index):
     (x_train, y_train), _ = mnist
     assert y_train[index] == 1

@@ -336,10 +336,12 @@ def answers_for(labels: Sequence[str], prepared: Sequence[tuple],
 
 
 def takes_second_look(first: Prediction, narrowed: Prediction) -> bool:
-    """Whether a stretched band's narrowed reading replaces the image's own: that one reads unsure or as no
-    digit, and the band reads a digit surely (not "not a digit", at least LOW_CONFIDENCE)."""
-    unsure = first.error is None and (first.digit is None or first.low_confidence)
-    return unsure and narrowed.error is None and narrowed.digit is not None and not narrowed.low_confidence
+    """Whether a stretched band's narrowed reading replaces the image's own: the band reads a digit surely
+    (not "not a digit", at least LOW_CONFIDENCE), and surer than the image as it is, or that reads unsure
+    or as no digit."""
+    if first.error is not None or narrowed.error is not None or narrowed.digit is None or narrowed.low_confidence:
+        return False
+    return first.digit is None or first.low_confidence or narrowed.confidence > first.confidence
 
 
 def recognise(images: Iterable, recogniser: Recogniser | None = None) -> list[Prediction]:

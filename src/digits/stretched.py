@@ -6,7 +6,7 @@ the box: the model reads it as no digit, a dot or a 5. Such a band is one run of
 every row, as wide as a good part of the box, of even width or slanting across it. A
 round blob (a dot) narrows at its top and bottom and does not slant, and most other
 digits hold two runs in many rows. ``narrowed`` gives the band back a stroke's width;
-``digits.predict`` reads it only where the image as it is reads unsure or as no digit.
+``digits.predict`` takes its answer where it is sure and surer than the image's own.
 """
 
 from __future__ import annotations
