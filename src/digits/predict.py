@@ -286,8 +286,8 @@ def label_of(item, index: int) -> str:
 
 class Prepared(NamedTuple):
     """One image made ready for the model: its input (``digits.preprocess.model_inputs``' first), or the
-    reason it holds no digit, or an error; and a stretched band's narrowed input, read when the first
-    reads unsure or as no digit."""
+    reason it holds no digit, or an error; and a stretched band's narrowed input (``answers_for`` weighs
+    the two answers)."""
 
     image: np.ndarray | None
     reason: str | None
