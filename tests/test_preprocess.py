@@ -282,6 +282,16 @@ def test_low_resolution_digits_are_read(mnist):
     assert sum(answer == label for answer, label in zip(answers, y_test[:10])) >= 9
 
 
+@pytest.mark.parametrize("index", [53, 83, 204, 274])
+def test_a_9_pixel_digit_is_enlarged_before_its_ink_is_found(mnist, index):
+    # Training digits shrunk to 9×9 that were declined as no digit when their ink was found at 9 pixels.
+    from digits.predict import recognise
+
+    (x_train, y_train), _ = mnist
+    prediction = recognise([Image.fromarray(x_train[index]).resize((9, 9), Image.Resampling.BOX)])[0]
+    assert prediction.digit == y_train[index], prediction.to_dict()
+
+
 def test_other_writers_8x8_digits_are_read():
     from sklearn.datasets import load_digits
 

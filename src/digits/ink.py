@@ -15,6 +15,10 @@ from PIL import Image
 
 # Larger images are shrunk first: a digit needs only 20 pixels in the end.
 WORKING_SIZE = 512
+# Smaller ones (8×8 to 27×27 scans) are enlarged to the model's frame first (Lanczos): their ink
+# is then found, measured and boxed as a larger digit's is. `real_world.py --part validation --only
+# low --count 3000`: 98.10 % read right before, 98.40 % after.
+SMALLEST_WORKING = 28
 # Images under this many pixels a side are crops or low-resolution digits, evenly lit.
 SMALL_IMAGE = 64
 # Up to this size, an image in two clean tones (a form field's cut-out, a printed digit)
@@ -120,6 +124,14 @@ def shrink(grey: np.ndarray, limit: int = WORKING_SIZE) -> np.ndarray:
     """Shrink so the longer side is at most ``limit`` (area averaging keeps thin strokes)."""
     scale = limit / max(grey.shape)
     return grey if scale >= 1 else rescale(grey, scale)
+
+
+def working_size(grey: np.ndarray) -> np.ndarray:
+    """``shrink``, or, under SMALLEST_WORKING pixels a side, enlarged (Lanczos) until the longer side is that."""
+    scale = SMALLEST_WORKING / max(grey.shape)
+    if scale <= 1:
+        return shrink(grey)
+    return np.clip(rescale(grey, scale, Image.Resampling.LANCZOS), 0.0, 1.0)
 
 
 def border(grey: np.ndarray) -> np.ndarray:
@@ -354,7 +366,7 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     Raises:
         NoDigitError: the ink does not stand out from the background.
     """
-    small = shrink(grey)
+    small = working_size(grey)
     dark_ink = ink_is_dark(small)
     image = 1.0 - small if dark_ink else small
     surface, noise, smooth = background_surface(image)

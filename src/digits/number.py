@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, WORKING_SIZE, NoDigitError, bridged, check_amount,
+from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, NoDigitError, bridged, check_amount,
                         components, on_one_line, principal_axis, straight_runs, stroke_width,
                         to_the_degree, turned)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
@@ -315,7 +315,7 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
 
     grey, ink, corner = writing_and_ink(grey_of(image))
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
-    scale = max(1.0, max(grey.shape) / WORKING_SIZE)
+    scale = max(grey.shape) / max(ink.shape)
     ink = without_pens(ink)
     ink = turned(ink, line_tilt(ink))
     mask = ink > INK_THRESHOLD
