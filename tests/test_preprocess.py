@@ -1,5 +1,6 @@
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,6 +140,20 @@ def test_a_small_digit_on_a_large_page_is_read_closer(mnist):
     for place, item in enumerate(reading.to_dict()["digits"]):
         left, top, width, height = item["box"]
         assert abs(left + width / 2 - (412 + 22 * place)) <= 6 and abs(top + height / 2 - 412) <= 6, item
+
+
+def test_a_small_number_on_a_page_whose_light_falls_off_gently_is_read():
+    # A scanner's light falling off by 12 grey levels across a 900-pixel page split its border into
+    # a lighter and a darker half, as a shadow does; taken for one, the page's polarity was judged by
+    # its narrow structures, among which the paper between the small digits outweighed their strokes:
+    # "nearly uniform". Each digit's box is in the page's pixels (the 3 was drawn at 176, 399).
+    from digits.predict import recognise_numbers
+
+    page = Path(__file__).parent / "images" / "small-number-on-a-page-whose-light-falls-off-305.jpg"
+    reading = recognise_numbers([page])[0]
+    assert reading.number == "305", reading.to_dict()
+    left, top, _, _ = reading.digits[0]["box"]
+    assert abs(left - 176) <= 3 and abs(top - 399) <= 3
 
 
 def test_small_marks_far_apart_on_a_page_say_crop_closer(mnist):

@@ -30,6 +30,10 @@ TWO_TONE_GAP = 0.3
 OUTLYING_SHARE = 0.01
 # A border with at least this share of each class is mixed: the digit touches the frame.
 MIXED_BORDER = 0.2
+# In a photo, a mixed border means a shadow or the desk only where its two classes lie this far
+# apart: light falling off gently across a scanned page (12 grey levels over its width) splits a
+# border by 0.04; a desk or a shadow on 300 validation desk photos split it by 0.06 or more.
+SHADE_GAP = 0.05
 # Pieces of a class under this share of a crop are noise, not a stroke or a corner of background.
 PIECE_SHARE = 0.01
 # A class in one piece fewer than the other, covering at least BACKGROUND_SHARE of the crop
@@ -213,6 +217,13 @@ def border_is_mixed(grey: np.ndarray) -> bool:
     return min(ring_light, 1 - ring_light) >= MIXED_BORDER
 
 
+def border_gap(grey: np.ndarray) -> float:
+    """How far apart the medians of the border's light and dark classes (Otsu's split of the image) lie."""
+    ring, level = border(grey), split_level(grey)
+    light, dark = ring[ring > level], ring[ring <= level]
+    return float(np.median(light) - np.median(dark)) if light.size and dark.size else 0.0
+
+
 def narrow_contrast(image: np.ndarray) -> float:
     """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile)."""
     return float(np.percentile(image - shadow_floor(image), 99.9))
@@ -230,7 +241,7 @@ def ink_is_dark(grey: np.ndarray) -> bool:
     light_background = framed_background_is_light(grey) if crop else None
     if light_background is not None:
         return light_background
-    if not crop and border_is_mixed(grey):
+    if not crop and border_is_mixed(grey) and border_gap(grey) >= SHADE_GAP:
         # A shadow or the desk along part of the border: no one border level is the paper.
         # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
         # structures (a top-hat over the shadow-following window) stand out more is the ink.
