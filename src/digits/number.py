@@ -74,8 +74,8 @@ PEN_OFF_LINE = 0.25
 PEN_ONTO_DIGIT_LENGTH = 1.15
 PEN_ONTO_DIGIT_INK = 0.3
 # A straight mark alone, upright (at least ONE_UPRIGHT times as tall as wide) and shorter than
-# ONE_LENGTH times the writing's size, that stands on the writing's line from its top to its
-# bottom is a 1 written taller than its neighbours, not a pen: pens are longer than that.
+# ONE_LENGTH times the writing's size, that stands on the writing's line (its foot on the line's
+# bottom, its top at the line's top or above) is a 1 written taller than its neighbours, not a pen.
 ONE_LENGTH = 2.0
 ONE_UPRIGHT = 1.5
 
@@ -299,10 +299,11 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
 def tall_one(rows: np.ndarray, columns: np.ndarray, line: np.ndarray, long: bool) -> bool:
     """Whether a straight bar alone (its pixels' ``rows`` and ``columns``; ``long``: straight for ONE_LENGTH
     times the writing's size) is a 1 taller than its neighbours: upright, not long, and standing on the
-    writing's ``line`` (its top and bottom rows) from near its top to near its bottom."""
+    writing's ``line`` (its top and bottom rows): its foot near the line's bottom, its top at the line's
+    top or above it (a bar reaching below the line is none)."""
     reach = PEN_OFF_LINE * np.ptp(line)
     return (not long and np.ptp(rows) >= ONE_UPRIGHT * np.ptp(columns)
-            and rows.min() <= line[0] + reach and rows.max() >= line[1] - reach)
+            and rows.min() <= line[0] + reach and abs(rows.max() - line[1]) <= reach)
 
 
 def segment_number(image) -> tuple[list[Group], list[Mark]]:
