@@ -256,18 +256,31 @@ def test_a_straight_one_taller_than_the_other_digits_is_kept(mnist):
     assert recognise_numbers([image])[0].number == "5138"
 
 
-@pytest.mark.parametrize("taller", [1.4, 1.5])
-def test_a_handwritten_one_far_taller_than_its_neighbours_is_kept(mnist, taller):
-    # Straight for over PEN_LENGTH times the writing's size and reaching far above the others, as a
-    # pen lying alone does, but upright and standing on their line: a 1 ("42" for 412, silently).
+def with_a_tall_one(mnist, taller: float) -> Image.Image:
+    """4, 1, 2 written 60 pixels tall, the 1 ``taller`` times that, its foot on their line (at row 120)."""
     (x_train, y_train), _ = mnist
     four, one, two = (x_train[int(np.flatnonzero(y_train == digit)[0])] for digit in (4, 1, 2))
-    page = ImageOps.expand(paper_number([four, np.zeros_like(one), two], gap=30, height=60), (0, 40, 0, 0),
+    page = ImageOps.expand(paper_number([four, np.zeros_like(one), two], gap=30, height=60), (0, 40, 60, 60),
                            fill=(255, 255, 255))
     tall = round(60 * taller)
     glyph = np.asarray(Image.fromarray(255 - one).resize((tall, tall), Image.Resampling.BICUBIC).convert("RGB"))
     region = (140 - tall // 2, 120 - tall, 140 - tall // 2 + tall, 120)
     page.paste(Image.fromarray(np.minimum(np.asarray(page.crop(region)), glyph)), region[:2])
+    return page
+
+
+@pytest.mark.parametrize("taller", [1.4, 1.5])
+def test_a_handwritten_one_far_taller_than_its_neighbours_is_kept(mnist, taller):
+    # Straight for over PEN_LENGTH times the writing's size and reaching far above the others, as a
+    # pen lying alone does, but upright and standing on their line: a 1 ("42" for 412, silently).
+    assert recognise_numbers([with_a_tall_one(mnist, taller)])[0].number == "412"
+
+
+def test_a_bar_beside_the_number_reaching_below_its_line_is_no_tall_one(mnist):
+    # Upright and alone, and with the tall 1 raising the writing's size, no longer than twice it; but it
+    # reaches far below the line the digits stand on: a pen or a rule, not a 1 ("part 1 of 2").
+    page = with_a_tall_one(mnist, 1.5)
+    ImageDraw.Draw(page).line([(300, 50), (300, 145)], fill=(20, 20, 20), width=5)
     assert recognise_numbers([page])[0].number == "412"
 
 
