@@ -35,6 +35,7 @@ def main() -> None:
     digit_scores = []
     for name, make in GENERATORS.items():
         prepared = [prepare(make(x_train[index], random)) for index in chosen]
+        # The threshold is weighed on the images as they are (a stretched band's second look aside).
         kept = [item.image for item in prepared if item.image is not None]
         scores = recogniser.scores(np.stack(kept))
         digit_scores.append(scores[:, NOT_A_DIGIT])

@@ -565,3 +565,14 @@ def test_dashes_along_the_frames_edge_are_not_part_of_the_digit():
     ink[80:140, 150:156] = 1.0  # a 1
     cleaned = without_frame_slivers(ink)
     assert cleaned[0].max() == 0.0 and cleaned[80:140, 150:156].min() == 1.0
+
+
+def test_a_digits_box_on_a_turned_ruled_page_is_as_tall_as_on_a_level_one(mnist):
+    # Set level, the ink of a turned ruled page lies on a larger canvas than the page; the box is
+    # still in the page's pixels.
+    from digits.predict import recognise_numbers
+
+    (x_train, _), _ = mnist
+    level, turned = recognise_numbers([ruled_page(x_train[0], 0), ruled_page(x_train[0], 8)])
+    heights = [reading.digits[0]["box"][3] for reading in (level, turned)]
+    assert abs(heights[0] - heights[1]) <= 0.03 * heights[0], heights

@@ -41,6 +41,7 @@ def test_a_band_filling_the_image_is_narrowed_and_other_shapes_are_not():
 
 
 def test_a_dot_cut_to_its_ink_is_still_no_digit():
+    # The whole path, not only ``narrowed``: no answer of the band may make a dot a digit.
     dot = Image.new("L", (30, 30), 255)
     ImageDraw.Draw(dot).ellipse([(0, 0), (29, 29)], fill=0)
     prediction = recognise([dot])[0]
@@ -48,13 +49,81 @@ def test_a_dot_cut_to_its_ink_is_still_no_digit():
 
 
 def test_every_surface_takes_the_second_look(mnist, tmp_path):
-    # The batch path decodes in workers and runs the model apart; it must answer as `predict` does.
+    # The batch path decodes in worker processes and runs the model apart; a correction records what
+    # was answered; the API's preview shows the input the answer came from.
     from digits.batch import recognise_paths
-    from digits.predict import load_recogniser
+    from digits.corrections import make_correction
+    from digits.engines import ProcessEngine
+    from digits.predict import answers_for, load_recogniser, prepare
 
     (x_train, _), _ = mnist
-    path = tmp_path / "stretched-one.png"
-    stretched_to_a_square(x_train[1252]).save(path)
-    rows = list(recognise_paths([str(path)], load_recogniser(), workers=1))
-    assert rows[0].to_dict() == recognise([str(path)])[0].to_dict()
-    assert rows[0].digit == 1
+    paths = []
+    for index in (1252, 134, 0):  # two stretched 1s and a digit as it is
+        paths.append(tmp_path / f"{index}.png")
+        stretched_to_a_square(x_train[index]).save(paths[-1])
+    recogniser = load_recogniser()
+    engine = ProcessEngine(workers=2)
+    try:
+        rows = list(recognise_paths([str(path) for path in paths], recogniser, engine=engine))
+    finally:
+        engine.close()
+    assert [row.to_dict() for row in rows] == [answer.to_dict() for answer in recognise([str(path) for path in paths])]
+    assert [row.digit for row in rows[:2]] == [1, 1]
+    # What the API's preview and `digits explain` show: the narrowed band, whose answer was given.
+    prepared = prepare(str(paths[0]))
+    answer, model_input = answers_for([""], [prepared], recogniser)[0]
+    assert answer.digit == 1 and np.array_equal(model_input, prepared.narrowed)
+    correction = make_correction(paths[0].read_bytes(), 1, recogniser, "cli")
+    assert correction.predicted == 1 and np.array_equal(correction.model_input, model_input)
+
+
+def scores(digit: int | None, confidence: float, not_a_digit: float = 0.0) -> np.ndarray:
+    """One row of ``Recogniser.scores``: ``confidence`` on ``digit`` (the rest spread), and "not a digit"."""
+    row = np.full(11, (1 - confidence - not_a_digit) / 9)
+    row[digit if digit is not None else 0] = confidence
+    row[10] = not_a_digit
+    return row
+
+
+class FixedRecogniser:
+    """Scores each input by its first pixel: an index into ``rows``."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def scores(self, images):
+        return np.stack([self.rows[int(image[0, 0])] for image in images])
+
+
+def model_input(row: int) -> np.ndarray:
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[0, 0] = row
+    return image
+
+
+@pytest.mark.parametrize("first, second, taken", [
+    (scores(4, 0.9), scores(1, 0.95), True),     # the band is surer
+    (scores(4, 0.97), scores(1, 0.95), False),   # the image as it is is surer
+    (scores(4, 0.5), scores(1, 0.7), True),      # the image reads unsure
+    (scores(4, 0.5), scores(1, 0.55), False),    # the band reads unsure too
+    (scores(4, 0.1, 0.8), scores(1, 0.9), True),  # the image reads "not a digit"
+    (scores(4, 0.2), scores(1, 0.15, 0.8), False),  # the band reads "not a digit"
+])
+def test_the_band_is_taken_where_it_is_sure_and_surer(first, second, taken):
+    from digits.predict import Prepared, answers_for
+
+    answer, used = answers_for(["x"], [Prepared(model_input(0), None, None, model_input(1))],
+                               FixedRecogniser([first, second]))[0]
+    assert (answer.digit == 1) == taken and (used[0, 0] == 1) == taken
+
+
+def test_answers_keep_their_order_with_some_bands_and_some_errors():
+    from digits.predict import Prepared, answers_for
+
+    rows = [scores(d, 0.99) for d in range(6)]
+    prepared = [Prepared(model_input(0), None, None, None), Prepared(None, "a dot", None, model_input(1)),
+                Prepared(None, None, "not an image", None), Prepared(model_input(2), None, None, model_input(3)),
+                (model_input(4), None, None), Prepared(None, "no ink", None)]
+    answers = [answer for answer, _ in answers_for(list("abcdef"), prepared, FixedRecogniser(rows))]
+    assert [answer.digit for answer in answers] == [0, 1, None, 2, 4, None]
+    assert answers[2].error == "not an image" and answers[5].reason == "no ink"

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digits.batch import Prepared, Unmatched, read_numbers, recognise_paths
+from digits.batch import Unmatched, read_numbers, recognise_paths
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
 from digits.locations import is_url, list_images, read_bytes
-from digits.predict import SHIPPED_MODELS, Prediction, load_recogniser, model_path, prepare, recognise_numbers
+from digits.predict import SHIPPED_MODELS, Prediction, Prepared, load_recogniser, model_path, prepare, recognise_numbers
 
 # Files per part: big enough that a part's overhead (a task, a file) is small against its
 # work, small enough that a lost part costs seconds.
@@ -83,7 +83,7 @@ class Part:
     paths: tuple[str, ...]
     model: str
     number: bool = False
-    # Turns one path into (model input, no-digit reason, error); tests pass their own.
+    # Turns one path into a ``Prepared`` (model inputs, no-digit reason or error); tests pass their own.
     prepare: Callable[[str], Prepared] | None = None
 
 
@@ -100,7 +100,7 @@ def prepare_location(path: str) -> Prepared:
     try:
         data = read_bytes(path)
     except OSError as error:
-        return None, None, str(error)
+        return Prepared(None, None, str(error))
     prepared = prepare(data)
     return prepared._replace(error=prepared.error and prepared.error.replace("image data", path, 1))
 

@@ -124,7 +124,8 @@ def recognise_paths(paths: Iterable[str], recogniser: Recogniser, workers: int |
     default a ``ProcessEngine`` of ``workers`` processes (one per core), started once a
     chunk is large enough to gain from it, and closed at the end; ``workers`` 1 decodes in
     this process. ``number`` reads whole numbers instead of single digits (one file at a
-    time). ``prepare`` turns one path into ``(model input, no-digit reason, error)``; it
+    time). ``prepare`` turns one path into a ``Prepared`` (its model inputs, or the no-digit
+    reason, or the error); it
     runs where the engine runs it. A file that fails in any way is an error row; the
     others are answered.
     """

@@ -140,22 +140,22 @@ def make_correction(image: bytes, label: int, recogniser, source: str, writer: s
         ValueError: not an image, or no digit-like ink in it (nothing a model could learn from);
             ``NoDigitError`` (a ``ValueError``) says which.
     """
-    from digits.predict import Prediction, fill
-    from digits.preprocess import NoDigitError, to_model_input
+    from digits.predict import answers_for, prepare
+    from digits.preprocess import NoDigitError
 
     label = check_label(label)
     if not isinstance(image, (bytes, bytearray)) or not image:
         raise ValueError("no image bytes: give an image file (PNG, JPEG, ...)")
-    try:
-        model_input = to_model_input(bytes(image))
-    except NoDigitError as reason:
-        raise NoDigitError(f"{reason}: there is no ink the model could learn from; draw or photograph the "
-                           f"digit again") from None
-    # The answer exactly as `digits predict`, the API and the page give it.
-    answer = Prediction(path="")
-    fill(answer, recogniser.scores(model_input[None])[0])
+    prepared = prepare(bytes(image))
+    if prepared.error is not None:
+        raise ValueError(prepared.error)
+    # The answer exactly as `digits predict`, the API and the page give it, with the input it came from.
+    answer, model_input = answers_for([""], [prepared], recogniser)[0]
     if answer.error:
         raise ValueError(answer.error)
+    if model_input is None:
+        raise NoDigitError(f"{answer.reason}: there is no ink the model could learn from; draw or photograph the "
+                           f"digit again")
     if answer.digit is None:
         predicted, confidence = NOT_A_DIGIT, float(answer.not_a_digit)
     else:

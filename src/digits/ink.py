@@ -130,9 +130,15 @@ def shrink(grey: np.ndarray, limit: int = WORKING_SIZE) -> np.ndarray:
     return grey if scale >= 1 else rescale(grey, scale)
 
 
+def working_scale(shape: tuple[int, ...]) -> float:
+    """How much ``working_size`` scales an image of ``shape``: under 1 shrinks it, over 1 enlarges it."""
+    longer = max(shape)
+    return WORKING_SIZE / longer if longer > WORKING_SIZE else max(1.0, SMALLEST_WORKING / longer)
+
+
 def working_size(grey: np.ndarray) -> np.ndarray:
     """``shrink``, or, under SMALLEST_WORKING pixels a side, enlarged (Lanczos) until the longer side is that."""
-    scale = SMALLEST_WORKING / max(grey.shape)
+    scale = working_scale(grey.shape)
     if scale <= 1:
         return shrink(grey)
     return np.clip(rescale(grey, scale, Image.Resampling.LANCZOS), 0.0, 1.0)

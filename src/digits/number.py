@@ -19,7 +19,7 @@ import numpy as np
 
 from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, NoDigitError, bridged, check_amount,
                         components, on_one_line, principal_axis, straight_runs, stroke_width,
-                        to_the_degree, turned)
+                        to_the_degree, turned, working_scale)
 from digits.predict import NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of, writing_and_ink
 from digits.crossing import PEN_LENGTH
@@ -74,8 +74,8 @@ PEN_OFF_LINE = 0.25
 PEN_ONTO_DIGIT_LENGTH = 1.15
 PEN_ONTO_DIGIT_INK = 0.3
 # A straight mark alone, upright (at least ONE_UPRIGHT times as tall as wide) and shorter than
-# ONE_LENGTH times the writing's size, that stands on the writing's line (its foot on the line's
-# bottom, its top at the line's top or above) is a 1 written taller than its neighbours, not a pen.
+# ONE_LENGTH times the writing's size, that stands on the writing's line (its foot near the line's
+# bottom, its top near the line's top or above) is a 1 written taller than its neighbours, not a pen.
 ONE_LENGTH = 2.0
 ONE_UPRIGHT = 1.5
 
@@ -96,8 +96,9 @@ class Segment:
     """One digit's place and its model input.
 
     The box is (left, top, width, height) in pixels of the image as read: of the sheet
-    when one was cut out of a photo, of the page set level by its printed lines, and of
-    the line set level when it slanted.
+    when one was cut out of a photo (small writing read in a closer cut keeps the sheet's
+    pixels), of the page set level by its printed lines, and of the line set level when it
+    slanted.
     """
 
     box: tuple[int, int, int, int]
@@ -284,7 +285,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
             # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
             if not beside:
                 continue
-        elif not beside and tall_one(rows_of, columns_of, line, straight_runs(mask, one_length, angle).any()):
+        elif not beside and tall_one(rows_of, columns_of, line, (straight_runs(mask, one_length, angle) & bar).any()):
             continue
         # What the pen hid of the strokes it crossed is drawn on again.
         ink = bridged(np.where(pen, 0.0, ink), pen)
@@ -299,8 +300,8 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
 def tall_one(rows: np.ndarray, columns: np.ndarray, line: np.ndarray, long: bool) -> bool:
     """Whether a straight bar alone (its pixels' ``rows`` and ``columns``; ``long``: straight for ONE_LENGTH
     times the writing's size) is a 1 taller than its neighbours: upright, not long, and standing on the
-    writing's ``line`` (its top and bottom rows): its foot near the line's bottom, its top at the line's
-    top or above it (a bar reaching below the line is none)."""
+    writing's ``line`` (its top and bottom rows): its foot near the line's bottom, its top near the line's
+    top or above it (a bar reaching below the line is none); near: within PEN_OFF_LINE of the line's height."""
     reach = PEN_OFF_LINE * np.ptp(line)
     return (not long and np.ptp(rows) >= ONE_UPRIGHT * np.ptp(columns)
             and rows.min() <= line[0] + reach and abs(rows.max() - line[1]) <= reach)
@@ -316,7 +317,7 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
 
     grey, ink, corner = writing_and_ink(grey_of(image))
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
-    scale = max(grey.shape) / max(ink.shape)
+    scale = 1.0 / working_scale(grey.shape)
     ink = without_pens(ink)
     ink = turned(ink, line_tilt(ink))
     mask = ink > INK_THRESHOLD

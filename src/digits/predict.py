@@ -327,10 +327,10 @@ def answers_for(labels: Sequence[str], prepared: Sequence[tuple],
             fill(prediction, scores)
         answer = (prediction, item.image)
         if item.narrowed is not None:
-            narrowed = Prediction(path=label)
-            fill(narrowed, next(rows))
-            if takes_second_look(prediction, narrowed):
-                answer = (narrowed, item.narrowed)
+            second_look = Prediction(path=label)
+            fill(second_look, next(rows))
+            if takes_second_look(prediction, second_look):
+                answer = (second_look, item.narrowed)
         answers.append(answer)
     return answers
 

@@ -3,7 +3,10 @@
 One function, ``to_model_input``, serves every path (training checks, ``predict``, the
 API and the page): it returns the 28×28 float32 array in [0, 1] that the model sees,
 white ink on black, the digit fitted in a 20×20 box and centred by centre of mass in
-the 28×28 frame, which is how LeCun et al. prepared MNIST itself.
+the 28×28 frame, which is how LeCun et al. prepared MNIST itself. ``model_inputs`` is the
+same path with a second input for a stroke a form field stretched to fill its square
+(``digits.stretched``): ``digits.predict`` reads both and weighs them; training never
+sees the second.
 
 Pillow decodes and resamples; NumPy does the array work (no per-pixel Python loops);
 ``digits.ink`` finds the ink (polarity, lighting, noise, specks, stroke width).
