@@ -285,7 +285,7 @@ def label_of(item, index: int) -> str:
 
 
 class Prepared(NamedTuple):
-    """One image made ready for the model: its input (``digits.preprocess.model_inputs``' first), or the
+    """One image made ready for the model: its input (``digits.preprocess.model_inputs``' image), or the
     reason it holds no digit, or an error; and a stretched band's narrowed input (``answers_for`` weighs
     the two answers)."""
 
@@ -298,8 +298,8 @@ class Prepared(NamedTuple):
 def prepare(image) -> Prepared:
     """``Prepared`` for one image: at most one of its input, no-digit reason and error is set."""
     try:
-        first, reason, narrowed = model_inputs(image)
-        return Prepared(first, reason, None, narrowed)
+        model_input, reason, narrowed = model_inputs(image)
+        return Prepared(model_input, reason, None, narrowed)
     except NoDigitError as reason:
         return Prepared(None, str(reason), None)
     except (ValueError, OSError) as error:

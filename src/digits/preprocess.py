@@ -231,11 +231,11 @@ def digit_ink(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np
 
 
 class ModelInputs(NamedTuple):
-    """What the model may read of one image: ``first`` (None, with the ``reason``, when there is no digit to
-    read), and ``narrowed`` when the ink is one band a form field stretched to fill its box
-    (``digits.stretched``), drawn back to a stroke's width; None otherwise."""
+    """What the model may read of one image: ``image``, as ``to_model_input`` gives it (None, with the
+    ``reason``, when there is no digit to read), and ``narrowed`` when the ink is one band a form field
+    stretched to fill its box (``digits.stretched``), drawn back to a stroke's width; None otherwise."""
 
-    first: np.ndarray | None
+    image: np.ndarray | None
     reason: str | None
     narrowed: np.ndarray | None
 
