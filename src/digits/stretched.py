@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from digits.ink import INK_THRESHOLD, MIN_MEASURABLE
+from digits.ink import INK_THRESHOLD, MIN_MEASURABLE, resize
 
 # The ink spans the image: from its top row to its bottom, and across this share of its width.
 SPANNED_WIDTH = 0.7
@@ -36,11 +36,12 @@ STROKE_WIDTH = 0.15
 
 def narrowed(ink: np.ndarray) -> np.ndarray | None:
     """``ink`` (white on black) narrowed to a stroke's width when it is one band that fills the image; else None."""
+    height, width = ink.shape
+    # Most images are no square field: their shape says so before their ink is looked at.
+    if height < MIN_MEASURABLE or not SQUARE_ASPECT[0] * height <= width <= SQUARE_ASPECT[1] * height:
+        return None
     mask = ink > INK_THRESHOLD
-    height, width = mask.shape
-    filled_columns = np.flatnonzero(mask.any(axis=0))
-    if (height < MIN_MEASURABLE or not SQUARE_ASPECT[0] * height <= width <= SQUARE_ASPECT[1] * height
-            or not (mask[0].any() and mask[-1].any()) or np.ptp(filled_columns) + 1 < SPANNED_WIDTH * width):
+    if not (mask[0].any() and mask[-1].any()) or np.ptp(np.flatnonzero(mask.any(axis=0))) + 1 < SPANNED_WIDTH * width:
         return None
     inner = mask[height // 10:height - height // 10]
     edges = np.diff(np.pad(inner.astype(np.int8), ((0, 0), (1, 1))), axis=1)
@@ -59,4 +60,4 @@ def narrowed(ink: np.ndarray) -> np.ndarray | None:
     new_width = max(2, round(width * STROKE_WIDTH * height / run))
     if new_width >= width:
         return None
-    return np.asarray(Image.fromarray(ink.astype(np.float32)).resize((new_width, height), Image.Resampling.BILINEAR))
+    return resize(ink, new_width, height, Image.Resampling.BILINEAR)
