@@ -36,7 +36,7 @@ def main() -> None:
     _, (x_validation, y_validation) = split(x_train, y_train, 0.1)
     recogniser = None
     if arguments.model:
-        from digits.predict import load_recogniser
+        from digits.recognisers import load_recogniser
 
         recogniser = load_recogniser(arguments.model)
     for seed in arguments.seeds:

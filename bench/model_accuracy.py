@@ -15,7 +15,7 @@ import numpy as np
 from digits.card import read_card, today
 from digits.data import load_mnist
 from digits.evaluation import metrics
-from digits.predict import load_recogniser, model_path
+from digits.recognisers import load_recogniser, model_path
 from digits.preprocess import scale_mnist
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import real_world
 import scenes
 from digits.data import load_mnist
-from digits.predict import load_recogniser, prepare
+from digits.predict import prepare
+from digits.recognisers import load_recogniser
 from digits.synthetic import NOT_A_DIGIT, training_set
 from digits.data import split
 from digits.training import SYNTHETIC_SEED

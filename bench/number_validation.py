@@ -16,7 +16,8 @@ import numpy as np
 
 import validation_kinds
 from digits.data import load_mnist, split
-from digits.predict import load_recogniser, recognise_numbers
+from digits.predict import recognise_numbers
+from digits.recognisers import load_recogniser
 
 
 def main() -> None:

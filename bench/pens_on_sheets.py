@@ -17,7 +17,8 @@ import numpy as np
 
 import scenes
 from digits.data import load_mnist, split
-from digits.predict import load_recogniser, recognise, recognise_numbers
+from digits.predict import recognise, recognise_numbers
+from digits.recognisers import load_recogniser
 
 SEEDS = {"validation": 41, "held-out": 43}
 

@@ -59,7 +59,7 @@ def main() -> None:
 
     from digits.card import library_versions, machine
     from digits.data import load_mnist
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
     from digits.tuning import TuneConfig, TuneError, answers, tune
 
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from PIL import Image
 
 from digits.card import library_versions, processor_name, today
 from digits.data import load_mnist
-from digits.predict import load_recogniser, model_path
+from digits.recognisers import load_recogniser, model_path
 from digits.preprocess import scale_mnist
 
 DIGITS = str(Path(sys.executable).with_name("digits"))

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digits.predict import load_recogniser, recognise
+from digits.predict import recognise
+from digits.recognisers import load_recogniser
 
 FACES_FOLDER = Path("/usr/share/fonts/truetype/liberation")
 LETTERS = "SZBGgTJLAEFHKMNPRUVWXYacefhkmnprtuvwxy?&#@"

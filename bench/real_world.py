@@ -34,7 +34,8 @@ import scenes
 import writers
 from digits.card import today
 from digits.data import load_mnist
-from digits.predict import load_recogniser, recognise, recognise_numbers
+from digits.predict import recognise, recognise_numbers
+from digits.recognisers import load_recogniser
 
 # part: (split, first image, end, seed); None: the whole validation split
 PARTS = {"tuning": ("test", 0, 5000, 0), "held-out": ("test", 5000, 10000, 1),

@@ -23,7 +23,8 @@ import scenes
 import writers
 from digits import pen_digits
 from digits.data import load_mnist, split
-from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser, predictions_for, prepare, recognise_numbers
+from digits.predict import NOT_A_DIGIT_THRESHOLD, predictions_for, prepare, recognise_numbers
+from digits.recognisers import load_recogniser
 from digits.synthetic import NOT_A_DIGIT, training_set
 from digits.training import SYNTHETIC_SEED
 

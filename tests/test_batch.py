@@ -6,7 +6,7 @@ import pytest
 
 from conftest import SAMPLES
 from digits.batch import PARALLEL_THRESHOLD, csv_header, csv_line, expand, recognise_paths
-from digits.predict import load_recogniser
+from digits.recognisers import load_recogniser
 
 
 @pytest.fixture(scope="module")

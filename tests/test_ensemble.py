@@ -8,7 +8,7 @@ import pytest
 
 from digits import ensemble, members
 from digits.card import card_path
-from digits.predict import load_recogniser
+from digits.recognisers import load_recogniser
 
 
 def test_candidates_cover_singles_per_architecture_and_mixed_averages():

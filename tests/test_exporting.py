@@ -42,7 +42,7 @@ def test_export_refuses_an_unknown_precision(tiny_keras_model):
 def test_int8_export_quantises_and_keeps_the_shipped_models_digits(mnist, tmp_path):
     import onnx
 
-    from digits.predict import DEFAULT_MODEL
+    from digits.recognisers import DEFAULT_MODEL
     from digits.preprocess import scale_mnist
 
     (x_train, _), (x_test, _) = mnist

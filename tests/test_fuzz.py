@@ -21,7 +21,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from conftest import draw_digit
-from digits.predict import Prediction, load_recogniser, recognise
+from digits.predict import Prediction, recognise
+from digits.recognisers import load_recogniser
 
 ITERATIONS = int(os.environ.get("DIGITS_FUZZ_ITERATIONS", "30"))
 # Memory any one run of the loop may add: a 40-megapixel image is the largest decoded.

@@ -147,7 +147,8 @@ def test_cli_number_json(capsys, tmp_path, mnist):
 def test_a_number_with_a_part_that_is_not_a_digit_says_which(tmp_path):
     import keras
 
-    from digits.predict import load_recogniser, recognise_numbers
+    from digits.predict import recognise_numbers
+    from digits.recognisers import load_recogniser
 
     bias = np.zeros(11, dtype=np.float32)
     bias[10] = 5.0
@@ -288,7 +289,7 @@ def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():
     # Dashes along the frame's edge are no writing: they neither shrink the writing's size
     # nor stand for its line, so a lone 1 is not taken for a pen lying off that line.
     from digits.ink import without_frame_slivers
-    from digits.number import without_pens
+    from digits.pens import without_pens
 
     ink = np.zeros((200, 300), dtype=np.float32)
     for start in range(0, 300, 36):

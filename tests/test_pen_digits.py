@@ -138,7 +138,8 @@ def draw_pen(row) -> "Image.Image":
 
 
 def test_the_shipped_model_reads_real_pen_digits_by_writers_it_never_saw():
-    from digits.predict import load_recogniser, recognise
+    from digits.predict import recognise
+    from digits.recognisers import load_recogniser
 
     predictions = recognise([draw_pen(row) for row in TEST_WRITER_EXAMPLES], load_recogniser())
     right = [prediction.digit == row[16] for prediction, row in zip(predictions, TEST_WRITER_EXAMPLES)]

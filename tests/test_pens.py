@@ -4,7 +4,8 @@ from PIL import Image, ImageDraw
 
 from digits.ink import ink_map
 from digits.pens import without_pen_beside
-from digits.predict import load_recogniser, recognise
+from digits.predict import recognise
+from digits.recognisers import load_recogniser
 from digits.preprocess import grey_of
 
 

@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES, draw_digit
-from digits.predict import DEFAULT_MODEL, as_probabilities, load_recogniser, recognise
+from digits.predict import recognise
+from digits.recognisers import DEFAULT_MODEL, as_probabilities, load_recogniser
 
 SAMPLE_DIGITS = {"five-28x28.png": 5, "three-on-paper.jpg": 3, "seven-canvas.png": 7}
 
@@ -137,7 +138,7 @@ def test_default_model_ships_with_its_card():
 
 
 def test_shipped_models_load_by_name_and_their_cards_say_how_they_were_chosen():
-    from digits.predict import MODELS_DIR, SHIPPED_MODELS
+    from digits.recognisers import MODELS_DIR, SHIPPED_MODELS
 
     for name in SHIPPED_MODELS:
         recogniser = load_recogniser(name)

@@ -498,7 +498,8 @@ def test_the_fine_noise_measure_reads_independent_noise_at_its_level():
 def test_real_8x8_digits_by_other_writers_are_read():
     from sklearn.datasets import load_digits
 
-    from digits.predict import load_recogniser, recognise
+    from digits.predict import recognise
+    from digits.recognisers import load_recogniser
 
     other = load_digits()
     images = [(image * 255 / 16).astype(np.uint8) for image in other.images[:300]]

@@ -10,7 +10,8 @@ from conftest import SAMPLES
 from test_web import AXE, CHROMIUM, CHROMIUM_FLAGS
 from digits.cli import main
 from digits.explain import explain, figure, saliency
-from digits.predict import LOW_CONFIDENCE, Recogniser, load_recogniser
+from digits.predict import LOW_CONFIDENCE
+from digits.recognisers import Recogniser, load_recogniser
 from digits.report import class_scores, confusion_matrix, curves_caption, curves_plot, log_ticks, report, scores_plot
 
 

@@ -205,7 +205,8 @@ def test_a_digit_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(mn
     # own black) for the writing: read so, the 8 and 9 came out as 1 and the 6 as "a dot".
     from PIL import ImageFilter
 
-    from digits.predict import load_recogniser, recognise
+    from digits.predict import recognise
+    from digits.recognisers import load_recogniser
 
     (x_train, y_train), _ = mnist
     canvas = Image.fromarray(x_train[index]).resize((280, 280), Image.Resampling.BICUBIC).filter(
@@ -219,7 +220,8 @@ def test_a_digit_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(mn
 def test_a_1_drawn_light_with_a_broad_brush_on_a_plain_canvas_is_no_sheet(width):
     # A light rectangle on a flat ground, with nothing written on it: taken for a sheet,
     # it left nothing to read ("no ink: the image is nearly uniform").
-    from digits.predict import load_recogniser, recognise
+    from digits.predict import recognise
+    from digits.recognisers import load_recogniser
 
     canvas = Image.new("L", (280, 280), 0)
     ImageDraw.Draw(canvas).line([(140, 40), (140, 240)], fill=255, width=width)

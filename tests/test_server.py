@@ -10,7 +10,7 @@ from PIL import Image
 from conftest import SAMPLES
 from digits.card import read_card
 from digits.cli import main
-from digits.predict import MODELS_DIR, load_recogniser
+from digits.recognisers import MODELS_DIR, load_recogniser
 from digits.server import ServeConfig, create_app, plain_message
 from server_process import ServerProcess
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import SAMPLES
-from digits.predict import DEFAULT_MODEL, load_recogniser
+from digits.recognisers import DEFAULT_MODEL, load_recogniser
 from digits.server import ServeConfig, create_app
 from digits.stores import open_store
 

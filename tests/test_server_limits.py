@@ -179,7 +179,7 @@ def test_cross_origin_posts_are_refused_before_processing(server, origin, status
 
 
 def test_an_allowed_origin_gets_cors_headers(tiny_onnx_model):
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
 
     app = create_app(ServeConfig(allowed_origins=("http://localhost:3000",)), recogniser=load_recogniser(tiny_onnx_model))
     client = TestClient(app, base_url="http://localhost")
@@ -224,7 +224,7 @@ def test_eps_named_png_is_refused_as_not_an_image(server):
 
 
 def test_an_error_inside_the_app_is_a_json_500(tiny_onnx_model):
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
 
     recogniser = load_recogniser(tiny_onnx_model)
     app = create_app(ServeConfig(), recogniser=recogniser)

@@ -13,7 +13,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from conftest import SAMPLES
 from digits.cli import main
-from digits.predict import DEFAULT_MODEL, load_recogniser, recognise
+from digits.predict import recognise
+from digits.recognisers import DEFAULT_MODEL, load_recogniser
 from digits.server import ServeConfig, create_app
 from server_process import DIGITS
 

@@ -11,7 +11,7 @@ from PIL import Image
 from conftest import SAMPLES
 from digits.corrections import NOT_A_DIGIT, export_corrections, make_correction, model_sha256, parse_label
 from digits.postgres_store import PostgresStore
-from digits.predict import load_recogniser
+from digits.recognisers import load_recogniser
 from digits.preprocess import to_model_input
 from digits.sqlite_store import SqliteStore
 from digits.stores import StoreError, default_location, migrations, open_store

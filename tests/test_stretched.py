@@ -54,7 +54,8 @@ def test_every_surface_takes_the_second_look(mnist, tmp_path):
     from digits.batch import recognise_paths
     from digits.corrections import make_correction
     from digits.engines import ProcessEngine
-    from digits.predict import answers_for, load_recogniser, prepare
+    from digits.predict import answers_for, prepare
+    from digits.recognisers import load_recogniser
 
     (x_train, _), _ = mnist
     paths = []

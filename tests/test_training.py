@@ -339,7 +339,7 @@ def test_start_from_copies_a_trained_network_and_grows_its_classifier():
     keras.utils.set_random_seed(3)
     grown = build("compact", 11)
     start_from(grown, "mnist-only")
-    from digits.predict import MODELS_DIR
+    from digits.recognisers import MODELS_DIR
 
     stored = keras.saving.load_model(MODELS_DIR / "mnist-only.keras", compile=False)
     source = [layer for layer in stored.layers

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLES
 from digits.corrections import make_correction
-from digits.predict import load_recogniser
+from digits.recognisers import load_recogniser
 from digits.tuning import MIN_CORRECTIONS, TuneConfig, TuneError, check_enough, tune
 
 

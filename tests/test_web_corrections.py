@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from digits.predict import DEFAULT_MODEL
+from digits.recognisers import DEFAULT_MODEL
 from digits.stores import open_store
 from server_process import ServerProcess
 from test_web import CHROMIUM, SEVEN, browser, draw, open_page, wait_for_state  # noqa: F401

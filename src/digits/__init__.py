@@ -23,7 +23,7 @@ _API = {
     "PRESETS": "digits.config",
     "train": "digits.training",
     "evaluate": "digits.evaluation",
-    "load_recogniser": "digits.predict",
+    "load_recogniser": "digits.recognisers",
     "recognise": "digits.predict",
     "recognise_numbers": "digits.predict",
     "to_model_input": "digits.preprocess",

@@ -25,7 +25,8 @@ from pathlib import Path
 from digits.batch import Unmatched, read_numbers, recognise_paths
 from digits.files import atomic_path, exclusive_lock, write_text_atomic
 from digits.locations import is_url, list_images, read_bytes
-from digits.predict import SHIPPED_MODELS, Prediction, Prepared, load_recogniser, model_path, prepare, recognise_numbers
+from digits.predict import Prediction, Prepared, prepare, recognise_numbers
+from digits.recognisers import SHIPPED_MODELS, load_recogniser, model_path
 
 # Files per part: big enough that a part's overhead (a task, a file) is small against its
 # work, small enough that a lost part costs seconds.

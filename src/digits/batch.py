@@ -21,7 +21,8 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-from digits.predict import Prediction, Prepared, Recogniser, predictions_for, prepare, recognise_numbers
+from digits.predict import Prediction, Prepared, predictions_for, prepare, recognise_numbers
+from digits.recognisers import Recogniser
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 GLOB_CHARACTERS = set("*?[")

@@ -213,7 +213,7 @@ class Progress:
 
 def command_predict(arguments: argparse.Namespace) -> int:
     from digits.batch import csv_header, expand, recognise_paths
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
 
     if arguments.json and arguments.format not in (None, "json"):
         print(f"digits predict: error: --json and --format {arguments.format} ask for two formats; give one",
@@ -326,7 +326,7 @@ def print_prediction(prediction, arguments: argparse.Namespace, output_format: s
 
 def command_export(arguments: argparse.Namespace) -> int:
     from digits.exporting import default_out, export
-    from digits.predict import SHIPPED_MODELS, model_path
+    from digits.recognisers import SHIPPED_MODELS, model_path
 
     shipped = arguments.model is None or arguments.model in SHIPPED_MODELS
     model = model_path(arguments.model, suffix=".keras")
@@ -366,7 +366,7 @@ def command_serve(arguments: argparse.Namespace) -> int:
 
 def command_correct(arguments: argparse.Namespace) -> int:
     from digits.corrections import NOT_A_DIGIT, label_name, make_correction, parse_label
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
     from digits.stores import open_store
 
     if (arguments.digit is None) == (not arguments.not_a_digit):
@@ -452,7 +452,7 @@ def parser() -> argparse.ArgumentParser:
     from digits.config import PRESETS
     from digits.config import ARCHITECTURE_NAMES
     from digits.engines import ENGINES
-    from digits.predict import SHIPPED_MODELS
+    from digits.recognisers import SHIPPED_MODELS
 
     from digits import __version__
 

@@ -34,7 +34,7 @@ from digits.exporting import export
 from digits.files import atomic_path
 from digits.members import Evidence, Member, evidence_for, load_network, members_of, run_paths
 from digits.model import average, multiply_adds
-from digits.predict import SHIPPED_MODELS
+from digits.recognisers import SHIPPED_MODELS
 from digits.preprocess import scale_mnist
 
 # 12 M multiply-adds per image: measured on 2 cores, int8 ONNX Runtime serves about
@@ -152,7 +152,7 @@ def check_set(members: list[Member], evidence: Evidence, arrays: Arrays) -> tupl
 def choose_precision(networks: list[keras.Model], temperature: float, images: np.ndarray, labels: np.ndarray,
                      precision: str) -> tuple[str, dict, dict | None]:
     """(precision, float32 scores, int8 scores or ``None``): ``auto`` is int8 when it scores at least float32's."""
-    from digits.predict import OnnxRecogniser
+    from digits.recognisers import OnnxRecogniser
 
     model = average(networks, temperature=temperature)
     float_scores = metrics(model.predict(images, batch_size=1000, verbose=0), labels)

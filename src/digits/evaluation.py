@@ -52,7 +52,8 @@ def best_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def evaluate(model_path: str | os.PathLike | None = None) -> dict:
     """Score a model file (``None``: the shipped default) on the 10,000 MNIST test images."""
     from digits.data import load_mnist
-    from digits.predict import NOT_A_DIGIT_THRESHOLD, load_recogniser
+    from digits.predict import NOT_A_DIGIT_THRESHOLD
+    from digits.recognisers import load_recogniser
     from digits.preprocess import scale_mnist
 
     recogniser = load_recogniser(model_path)

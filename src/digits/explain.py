@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import ImageOps
 
-from digits.predict import LOW_CONFIDENCE, Prediction, Recogniser, answers_for, prepare
+from digits.predict import LOW_CONFIDENCE, Prediction, answers_for, prepare
+from digits.recognisers import Recogniser
 from digits.preprocess import read_image
 
 # The original is shown at most this many pixels on its longer side.

@@ -21,7 +21,7 @@ import numpy as np
 
 from digits.card import card_path, read_card, write_card
 from digits.files import atomic_path
-from digits.predict import KERAS_SUFFIXES, SHIPPED_MODELS, KerasRecogniser, OnnxRecogniser
+from digits.recognisers import KERAS_SUFFIXES, SHIPPED_MODELS, KerasRecogniser, OnnxRecogniser
 from digits.quiet import notices_dropped
 
 SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}

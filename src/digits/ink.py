@@ -9,6 +9,7 @@ thin or very thick strokes), so that small inputs answer quickly.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -195,11 +196,11 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
     the class covering more of the whole image and of the border together is the
     background: ink rarely covers half of a crop.
     """
-    if not border_is_mixed(grey):
+    split = border_split(grey)
+    if not split.mixed:
         return None
-    level = split_level(grey)
+    level, ring_light = split.level, split.light_share
     light_pieces, dark_pieces = pieces(grey > level), pieces(grey <= level)
-    ring_light = float((border(grey) > level).mean())
     light_share = (float((grey > level).mean()) + ring_light) / 2
     if light_pieces != dark_pieces:
         fewer_is_light = light_pieces < dark_pieces
@@ -217,17 +218,26 @@ def pieces(mask: np.ndarray) -> int:
     return int((areas[1:] >= PIECE_SHARE * mask.size).sum())
 
 
-def border_is_mixed(grey: np.ndarray) -> bool:
-    """Whether the border is split between a light and a dark class, each at least ``MIXED_BORDER`` of it."""
-    ring_light = float((border(grey) > split_level(grey)).mean())
-    return min(ring_light, 1 - ring_light) >= MIXED_BORDER
+class BorderSplit(NamedTuple):
+    """The image split in two classes at ``level`` (Otsu's), as its border shows them: the border's share
+    in the light class, and how far apart the medians of its light and dark classes lie (0 if one is empty)."""
+
+    level: float
+    light_share: float
+    gap: float
+
+    @property
+    def mixed(self) -> bool:
+        """Whether each class holds at least ``MIXED_BORDER`` of the border."""
+        return min(self.light_share, 1 - self.light_share) >= MIXED_BORDER
 
 
-def border_gap(grey: np.ndarray) -> float:
-    """How far apart the medians of the border's light and dark classes (Otsu's split of the image) lie."""
+def border_split(grey: np.ndarray) -> BorderSplit:
+    """``BorderSplit`` for ``grey``."""
     ring, level = border(grey), split_level(grey)
     light, dark = ring[ring > level], ring[ring <= level]
-    return float(np.median(light) - np.median(dark)) if light.size and dark.size else 0.0
+    gap = float(np.median(light) - np.median(dark)) if light.size and dark.size else 0.0
+    return BorderSplit(level, float(light.size / max(ring.size, 1)), gap)
 
 
 def narrow_contrast(image: np.ndarray) -> float:
@@ -247,7 +257,8 @@ def ink_is_dark(grey: np.ndarray) -> bool:
     light_background = framed_background_is_light(grey) if crop else None
     if light_background is not None:
         return light_background
-    if not crop and border_is_mixed(grey) and border_gap(grey) >= SHADE_GAP:
+    split = None if crop else border_split(grey)
+    if split is not None and split.mixed and split.gap >= SHADE_GAP:
         # A shadow or the desk along part of the border: no one border level is the paper.
         # Strokes are narrow, shadows and paper wide, so the polarity whose narrow
         # structures (a top-hat over the shadow-following window) stand out more is the ink.

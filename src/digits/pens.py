@@ -15,8 +15,11 @@ of these hold (lengths along the bar's own axis; "the rest" is the other ink tog
   size away from the bar, its centre within the bar's middle (MIDDLE of its length), so a 1
   broken in two, a 1 whose flag stands apart and a 4 written in two strokes keep all parts.
 
-Works on the ink map (float32 in [0, 1], white ink on black), for one digit only: the
-number reader has its own rule for pens across a line of digits (``number.without_pens``).
+The number reader's rule (``without_pens``) looks for pens across or along a line of digits:
+a bar straighter and longer than any digit's stroke, reaching off the writing's line; a tall 1
+standing on the line is none.
+
+Both work on the ink map (float32 in [0, 1], white ink on black).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import math
 import numpy as np
 
 from digits.crossing import PEN_LENGTH
-from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components, principal_axis
+from digits.ink import (INK_THRESHOLD, SPECK_FRACTION, bridged, components, on_one_line, principal_axis,
+                        straight_runs, to_the_degree)
 
 BAR_ELONGATION = 5.0
 STRAIGHT = 2.0
@@ -85,3 +89,105 @@ def lies_beside(centre: np.ndarray, along: np.ndarray, across: np.ndarray, lengt
     if not ((beside > 0).all() or (beside < 0).all()) or np.abs(beside).min() - width / 2 < GAP * size:
         return False
     return bool(abs(offsets.mean(axis=0) @ along) <= MIDDLE * length / 2)
+
+
+# A pen or ruler lying across the writing is straight for more than PEN_LENGTH times the
+# writing's size (the median of its marks' longer sides); no digit's stroke is. Directions are
+# measured every PEN_ANGLE_STEP degrees (a pen is wide enough to hold a line half a step off).
+PEN_ANGLE_STEP = 3
+# At most this many pens, among the PEN_DIRECTIONS directions most ink lies along, at least
+# PEN_APART degrees apart (the line of digits itself is one); a pen reaches further above or
+# below the rest of the ink than PEN_OFF_LINE times that ink's height.
+PENS = 2
+PEN_DIRECTIONS = 4
+PEN_APART = 15
+PEN_OFF_LINE = 0.25
+# A pen lying onto a digit may be shorter: straight for PEN_ONTO_DIGIT_LENGTH times the
+# writing's size is enough when the bar touches other writing, at least PEN_ONTO_DIGIT_INK of
+# a mark's median ink (a tall 1 standing alone keeps the longer rule).
+PEN_ONTO_DIGIT_LENGTH = 1.15
+PEN_ONTO_DIGIT_INK = 0.3
+# A straight mark alone, upright (at least ONE_UPRIGHT times as tall as wide) and shorter than
+# ONE_LENGTH times the writing's size, that stands on the writing's line (its foot near the line's
+# bottom, its top near the line's top or above) is a 1 written taller than its neighbours, not a pen.
+ONE_LENGTH = 2.0
+ONE_UPRIGHT = 1.5
+
+
+def without_pens(ink: np.ndarray) -> np.ndarray:
+    """The ink without a straight bar longer than PEN_LENGTH times the writing's size (a pen lying across it),
+    or PEN_ONTO_DIGIT_LENGTH times where it touches a digit.
+
+    The directions looked at are those along which most ink pixels lie on one line; where
+    that many reach the bar's length, what a line that long fits in is a bar, and a bar that
+    reaches off the line of the other ink is taken out with its sides (half its width). Where
+    the pen crossed a digit's strokes, they are joined again across it (``bridged``).
+    """
+    from scipy import ndimage
+
+    mask = ink > INK_THRESHOLD
+    labels, areas, slices = components(mask)
+    if len(areas) < 2:
+        return ink
+    marks = [label for label, box in enumerate(slices, start=1)
+             if box is not None and areas[label] >= SPECK_FRACTION * areas[1:].max()]
+    sizes = [max(slices[label - 1][0].stop - slices[label - 1][0].start,
+                 slices[label - 1][1].stop - slices[label - 1][1].start) for label in marks]
+    length = round(PEN_ONTO_DIGIT_LENGTH * float(np.median(sizes)))
+    lone_length = round(PEN_LENGTH * float(np.median(sizes)))
+    one_length = round(ONE_LENGTH * float(np.median(sizes)))
+    touching_ink = PEN_ONTO_DIGIT_INK * float(np.median(areas[marks]))
+    writing = np.isin(labels, marks)
+    rows, columns = np.nonzero(mask)
+    if length < 9 or rows.size < length:
+        return ink
+
+    angles = np.arange(0, 180, PEN_ANGLE_STEP)
+    counts = np.array([on_one_line(rows, columns, math.radians(angle)) for angle in angles])
+    taken = 0
+    for _ in range(PEN_DIRECTIONS):
+        best = int(np.argmax(counts))
+        if counts[best] < length:
+            break
+        # The next pen lies at least PEN_APART degrees away from this one.
+        apart = np.abs((np.arange(len(angles)) - best + len(angles) // 2) % len(angles) - len(angles) // 2)
+        counts[apart * PEN_ANGLE_STEP < PEN_APART] = 0
+        # To the degree: a line off by more leaves the pen's ends at its sides.
+        angle = to_the_degree(rows, columns, angles[best], PEN_ANGLE_STEP)
+        bar = straight_runs(mask, length, angle)
+        rows_of, columns_of = np.nonzero(bar)
+        if rows_of.size == 0:
+            continue
+        # What a line fits in is the pen's core; its blurred sides go too, half its width more.
+        width = rows_of.size / max(float(np.ptp(rows_of * math.sin(angle) + columns_of * math.cos(angle))), 1.0)
+        pen = ndimage.binary_dilation(bar, iterations=round(width / 2) + 2)
+        # A pen reaches off the writing's line (a 1 of the number stays on it).
+        line = np.percentile(np.nonzero(writing & ~pen)[0], [1, 99]) if (writing & ~pen).any() else None
+        if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
+                                or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
+            continue
+        beside = (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() >= touching_ink
+        if not straight_runs(mask, lone_length, angle).any():
+            # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
+            if not beside:
+                continue
+        elif not beside and tall_one(rows_of, columns_of, line, (straight_runs(mask, one_length, angle) & bar).any()):
+            continue
+        # What the pen hid of the strokes it crossed is drawn on again.
+        ink = bridged(np.where(pen, 0.0, ink), pen)
+        mask &= ~pen
+        writing &= ~pen
+        taken += 1
+        if taken == PENS:
+            break
+    return ink
+
+
+def tall_one(rows: np.ndarray, columns: np.ndarray, line: np.ndarray, long: bool) -> bool:
+    """Whether a straight bar alone (its pixels' ``rows`` and ``columns``; ``long``: straight for ONE_LENGTH
+    times the writing's size) is a 1 taller than its neighbours: upright, not long, and standing on the
+    writing's ``line`` (its top and bottom rows): its foot near the line's bottom, its top near the line's
+    top or above it (a bar reaching below the line is none); near: within PEN_OFF_LINE of the line's height."""
+    reach = PEN_OFF_LINE * np.ptp(line)
+    return (not long and np.ptp(rows) >= ONE_UPRIGHT * np.ptp(columns)
+            and rows.min() <= line[0] + reach and abs(rows.max() - line[1]) <= reach)

@@ -230,18 +230,20 @@ def digit_ink(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np
     return without_pen_beside(writing_and_ink(grey_of(image)).ink)
 
 
-class ModelInputs(NamedTuple):
-    """What the model may read of one image: ``image``, as ``to_model_input`` gives it (None, with the
-    ``reason``, when there is no digit to read), and ``narrowed`` when the ink is one band a form field
-    stretched to fill its box (``digits.stretched``), drawn back to a stroke's width; None otherwise."""
+class Prepared(NamedTuple):
+    """One image made ready for the model: ``image``, as ``to_model_input`` gives it (None, with the
+    ``reason``, when there is no digit to read, or with the ``error`` when the input is no image), and
+    ``narrowed`` when the ink is one band a form field stretched to fill its box (``digits.stretched``),
+    drawn back to a stroke's width; None otherwise. ``digits.predict`` weighs the two answers."""
 
     image: np.ndarray | None
     reason: str | None
-    narrowed: np.ndarray | None
+    error: str | None = None
+    narrowed: np.ndarray | None = None
 
 
-def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> ModelInputs:
-    """``to_model_input``, and a stretched band's narrowed reading (``ModelInputs``).
+def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> Prepared:
+    """``to_model_input``, and a stretched band's narrowed reading (``Prepared``, its error unset).
 
     Raises:
         NoDigitError: there is nothing to read either way.
@@ -256,11 +258,11 @@ def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) ->
         except NoDigitError:
             pass
     try:
-        return ModelInputs(centre_by_mass(fit_box(ink)), None, second)
+        return Prepared(centre_by_mass(fit_box(ink)), None, narrowed=second)
     except NoDigitError as reason:
         if second is None:
             raise
-        return ModelInputs(None, str(reason), second)
+        return Prepared(None, str(reason), narrowed=second)
 
 
 def find_writing(grey: np.ndarray) -> np.ndarray:

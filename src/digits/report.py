@@ -19,7 +19,7 @@ import numpy as np
 from digits.files import atomic_path, write_text_atomic
 from digits.explain import explain
 from digits.explain import figure as explanation_figure
-from digits.predict import Recogniser, load_recogniser
+from digits.recognisers import Recogniser, load_recogniser
 from digits.preprocess import scale_mnist
 
 # A sequential light-to-dark map: it prints in grey as it shows on screen.

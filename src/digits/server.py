@@ -30,8 +30,8 @@ from starlette.exceptions import HTTPException
 
 from digits.limits import Guard, deadline_protocol, error_response
 from digits import __version__
-from digits.predict import (NOT_A_DIGIT_REASON, Recogniser, answers_for, check, load_recogniser, prepare,
-                            recognise_numbers)
+from digits.predict import NOT_A_DIGIT_REASON, answers_for, prepare, recognise_numbers
+from digits.recognisers import Recogniser, check, load_recogniser
 from digits.preprocess import ImageTooLargeError, NotAnImageError, read_image
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -283,7 +283,7 @@ class ModelChoices:
         self.lock = threading.Lock()
 
     def names(self) -> dict[str, Path | None]:
-        from digits.predict import SHIPPED_MODELS, model_path, personal_models
+        from digits.recognisers import SHIPPED_MODELS, model_path, personal_models
 
         found = {self.served_name: None}
         found.update({name: model_path(name) for name in SHIPPED_MODELS})
@@ -539,7 +539,7 @@ def docs_routes(app: FastAPI) -> None:
 
 def create_app(config: ServeConfig | None = None, recogniser: Recogniser | None = None) -> FastAPI:
     """The app with ``config``'s limits; a model that cannot answer raises ``ValueError`` here, not per request."""
-    from digits.predict import is_bare_name
+    from digits.recognisers import is_bare_name
 
     config = config or ServeConfig()
     recogniser = check(recogniser) if recogniser is not None else load_recogniser(config.model or None)

@@ -201,7 +201,7 @@ def start_from(model: keras.Model, source: str) -> None:
     keeps the source's columns for the outputs they share; the new output starts from
     zero weights and a bias at the mean of the others, so it begins as an even guess.
     """
-    from digits.predict import MODELS_DIR, model_path
+    from digits.recognisers import MODELS_DIR, model_path
 
     packaged = MODELS_DIR / f"{source}.keras"
     path = packaged if packaged.exists() else model_path(source, ".keras")

@@ -56,7 +56,7 @@ class TuneConfig:
     seed: int = 0
 
     def output_path(self) -> Path:
-        from digits.predict import PERSONAL_MODELS_DIR
+        from digits.recognisers import PERSONAL_MODELS_DIR
 
         return Path(self.out) if self.out else PERSONAL_MODELS_DIR / f"{self.writer}.onnx"
 
@@ -64,7 +64,7 @@ class TuneConfig:
         if not self.writer or "/" in self.writer or self.writer.startswith("."):
             raise ValueError(f"writer {self.writer!r}: give the name the corrections were stored under "
                              f"(--writer NAME, no slashes)")
-        from digits.predict import SHIPPED_MODELS
+        from digits.recognisers import SHIPPED_MODELS
 
         if not self.out and self.writer in SHIPPED_MODELS:
             raise ValueError(f"writer {self.writer!r} is also a shipped model's name; give --out NAME.onnx")
@@ -119,7 +119,7 @@ def load_base(base: str):
     import keras
 
     import digits.model  # noqa: F401  (registers the project's custom layers)
-    from digits.predict import model_path
+    from digits.recognisers import model_path
 
     path = model_path(base, suffix=".keras")
     if not path.exists():
@@ -190,7 +190,7 @@ def tune(config: TuneConfig, corrections: list[Correction], data=None, progress=
     from digits.card import card_path, write_card
     from digits.data import load_mnist
     from digits.exporting import export
-    from digits.predict import load_recogniser
+    from digits.recognisers import load_recogniser
     from digits.preprocess import scale_mnist
     from digits.training import split
 
@@ -310,7 +310,7 @@ def personal_card(config: TuneConfig, labels: np.ndarray, base_correct: np.ndarr
 def base_accuracies(base: str, model, validation: tuple, test: tuple) -> tuple[float, float]:
     """The base model's MNIST validation and test accuracy: from its shipped ONNX file (fast) when it
     has one, else from ``model`` (still holding the base weights)."""
-    from digits.predict import load_recogniser, model_path
+    from digits.recognisers import load_recogniser, model_path
 
     onnx_path = model_path(base, suffix=".onnx")
     if onnx_path.exists():
