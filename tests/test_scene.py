@@ -349,3 +349,36 @@ def test_a_faint_digit_on_the_shaded_part_of_a_sheet_is_read(name, digit):
     from digits.predict import recognise
 
     assert recognise([Image.open(IMAGES / name)])[0].digit == digit
+
+
+@pytest.mark.parametrize("name, number", [
+    # Light falling off to the right across a page that fills the frame: its lit left part, cut
+    # off where the light fades, was taken for the sheet and the 6 painted over ("31").
+    ("page-whose-light-falls-off-to-one-side-316.jpg", "316"),
+    # A shadow's soft edge across the top of a page filling the frame, the pencil number in the
+    # shade: the lit corner was taken for the sheet, and nothing was written on it ("nearly uniform").
+    ("pencil-under-a-shadow-over-most-of-the-page-586.jpg", "586"),
+])
+def test_a_page_filling_the_frame_in_uneven_light_is_no_sheet_on_a_desk(name, number):
+    from digits.predict import recognise_numbers
+
+    image = Image.open(IMAGES / name)
+    assert sheet_mask(grey_of(image)) is None
+    assert recognise_numbers([image])[0].number == number
+
+
+def test_lit_paper_with_an_edge_of_its_own_is_a_sheet_and_a_soft_lit_patch_is_none():
+    # The same light on both: paper lit on the left, falling off softly to the right. A sheet
+    # lying on a dark desk has sharp edges; the lit part of a page filling the frame has none.
+    from digits.scene import has_sharp_edge
+
+    height, width = 240, 320
+    columns = np.linspace(0.0, 1.0, width)[None, :].repeat(height, axis=0)
+    light = np.clip(0.95 - 0.6 * columns, 0.3, 1.0).astype(np.float32)
+    patch = light > 0.62
+    assert not has_sharp_edge(light, patch)
+    desk = np.full((height, width), 0.15, dtype=np.float32)
+    sheet = np.zeros((height, width), dtype=bool)
+    sheet[40:200, 30:200] = True
+    photo = np.where(sheet, light, desk).astype(np.float32)
+    assert has_sharp_edge(photo, sheet & patch)

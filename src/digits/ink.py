@@ -240,9 +240,14 @@ def border_split(grey: np.ndarray) -> BorderSplit:
     return BorderSplit(level, float(light.size / max(ring.size, 1)), gap)
 
 
-def narrow_contrast(image: np.ndarray) -> float:
-    """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile)."""
-    return float(np.percentile(image - shadow_floor(image), 99.9))
+def narrow_contrast(image: np.ndarray, inner: bool = False) -> float:
+    """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile);
+    with ``inner``, only a window's width or more in from the frame, which cuts lit paper into narrow corners."""
+    rise = image - shadow_floor(image)
+    window = shadow_window(image)
+    if inner and min(image.shape) > 3 * window:
+        rise = rise[window:-window, window:-window]
+    return float(np.percentile(rise, 99.9))
 
 
 def ink_is_dark(grey: np.ndarray) -> bool:
@@ -264,7 +269,8 @@ def ink_is_dark(grey: np.ndarray) -> bool:
         # structures (a top-hat over the shadow-following window) stand out more is the ink.
         # The border's level says nothing here, and a loop's paper is as narrow as a stroke:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
-        dark, light = narrow_contrast(1.0 - grey), narrow_contrast(grey)
+        # Narrow corners of lit paper that the frame cuts off (the shadow's edge across one) are left out.
+        dark, light = narrow_contrast(1.0 - grey, inner=True), narrow_contrast(grey, inner=True)
         return light - dark < CLEAR_LEAD
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
@@ -367,6 +373,12 @@ def fine_noise(image: np.ndarray) -> float:
     return robust_spread(both) / 6
 
 
+def shadow_window(image: np.ndarray) -> int:
+    """The side of the window ``shadow_floor`` opens with: SHADOW_WINDOW_DIVISOR times less than the image's
+    shorter side, at least 9 pixels."""
+    return max(9, min(image.shape) // SHADOW_WINDOW_DIVISOR)
+
+
 def shadow_floor(image: np.ndarray) -> np.ndarray:
     """The background as a morphological opening: it follows a shadow's sharp edge, which no smooth surface can.
 
@@ -377,7 +389,7 @@ def shadow_floor(image: np.ndarray) -> np.ndarray:
     """
     from scipy import ndimage
 
-    window = max(9, min(image.shape) // SHADOW_WINDOW_DIVISOR)
+    window = shadow_window(image)
     opened = ndimage.maximum_filter(ndimage.minimum_filter(image, size=window), size=window)
     # The smoothing would spread a shadow's step over half a window and leave a band of it
     # as "ink" on the shaded side; the opening itself keeps the step where it is.
