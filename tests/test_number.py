@@ -70,6 +70,31 @@ def test_a_wide_digit_is_read_whole_not_split(mnist):
     assert recognise_numbers([page])[0].number == "02"
 
 
+@pytest.mark.parametrize("first, second, gap, number", [(7, 36, -26, "97"), (7, 20, -30, "99")])
+def test_two_narrow_digits_written_into_each_other_are_read_as_two(mnist, first, second, gap, number):
+    # Two narrow digits touching make a group under TOUCHING_RATIO line heights wide, which was
+    # read whole only: "not a digit". Cut in two, each part is a sure digit.
+    _, (x_test, _) = mnist
+    assert recognise_numbers([paper_number([x_test[first], x_test[second]], gap=gap)])[0].number == number
+
+
+def test_a_narrow_groups_parts_are_taken_only_when_the_whole_is_unsure_and_each_part_a_sure_digit_tall_enough():
+    from digits.number import Group, Segment, takes_narrow_parts
+
+    def segment_reading(digit: int, sure: float, height: int = 50) -> Segment:
+        scores = np.full(11, (1 - sure) / 10)
+        scores[digit] = sure
+        return Segment((0, 0, 20, height), np.zeros((28, 28), np.float32), scores)
+
+    parts = [segment_reading(9, 0.95), segment_reading(7, 0.9)]
+    assert takes_narrow_parts(Group(segment_reading(8, 0.4), parts, narrow=True))
+    assert not takes_narrow_parts(Group(segment_reading(8, 0.9), parts, narrow=True))  # the whole is sure
+    assert not takes_narrow_parts(Group(segment_reading(8, 0.4), [parts[0], segment_reading(7, 0.5)], narrow=True))
+    # A 1 cut in two: a short piece and a long one.
+    assert not takes_narrow_parts(Group(segment_reading(8, 0.4), [segment_reading(1, 0.95, 15), parts[1]],
+                                        narrow=True))
+
+
 def test_fragments_join_the_nearest_digit_or_are_dropped():
     boxes = [(0, 30, 0, 50, 1), (40, 70, 0, 50, 2), (72, 80, 0, 8, 3), (200, 206, 0, 6, 4)]
     groups = group_components(boxes, line_height=50)

@@ -19,7 +19,7 @@ import numpy as np
 
 from digits.ink import (FAINT_INK, INK_THRESHOLD, SPECK_FRACTION, NoDigitError, check_amount, components,
                         principal_axis, stroke_width, turned, working_scale)
-from digits.predict import NOT_A_DIGIT_THRESHOLD
+from digits.predict import LOW_CONFIDENCE, NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of, writing_and_ink
 from digits.marks import Mark, place_marks, shaped_like_mark, with_marks
 from digits.pens import without_pens
@@ -44,6 +44,13 @@ BROKEN_HEIGHT = 0.8
 BROKEN_WIDTH = 1.0
 # A group wider than this many times its height holds touching digits.
 TOUCHING_RATIO = 1.5
+# A narrower one, but wider than NARROW_PAIR times its height, may be two narrow digits touching
+# (two 9s, a 9 and a 7): it is read cut in two as well, and the parts are taken only where the
+# whole reads as no sure digit (declined, or under LOW_CONFIDENCE) and every part as a sure one.
+NARROW_PAIR = 0.9
+# Each such part is at least PAIR_HEIGHT of the whole's height: a 1 written at a slant, cut in
+# two, is two pieces about half as tall (two digits side by side are each nearly as tall).
+PAIR_HEIGHT = 0.7
 # Typical digit width as a fraction of its height, used to guess how many digits touch.
 DIGIT_ASPECT = 0.7
 # Components this small against the largest are specks, unless shaped like a point (digits.marks).
@@ -90,6 +97,8 @@ class Group:
 
     whole: Segment
     parts: list[Segment]
+    # Parts cut from a group under TOUCHING_RATIO line heights wide: only where the whole is unsure.
+    narrow: bool = False
 
 
 def group_components(boxes: list[tuple[int, int, int, int, int]], line_height: int) -> list[list[int]]:
@@ -161,10 +170,11 @@ def broken_pairs(groups: list[list[int]], line_height: int, marked: frozenset[in
     return pairs
 
 
-def split_touching(mask: np.ndarray, line_height: int) -> list[tuple[int, int]]:
-    """Column ranges of the digits in one group's mask (one range unless digits touch)."""
+def split_touching(mask: np.ndarray, line_height: int, least: float = TOUCHING_RATIO) -> list[tuple[int, int]]:
+    """Column ranges of the digits in one group's mask (one range unless digits touch: it is wider than
+    ``least`` line heights)."""
     width = mask.shape[1]
-    if width <= TOUCHING_RATIO * line_height:
+    if width <= least * line_height:
         return [(0, width)]
     count = max(2, round(width / (DIGIT_ASPECT * line_height)))
     profile = mask.sum(axis=0)
@@ -258,12 +268,12 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
         whole = cut(group_ink, left, top, scale)
         if whole is None:
             continue
-        ranges = split_touching(group_ink > 0, line_height)
+        ranges = split_touching(group_ink > 0, line_height, NARROW_PAIR)
         # One range is the whole group again: only a real split is cut and read.
         parts = [] if len(ranges) == 1 else [cut(group_ink[:, start:stop], left + start, top, scale)
                                              for start, stop in ranges]
         parts = [part for part in parts if part is not None]
-        groups.append(Group(whole, parts if len(parts) > 1 else []))
+        groups.append(Group(whole, parts if len(parts) > 1 else [], group_ink.shape[1] <= TOUCHING_RATIO * line_height))
     if not groups:
         raise NoDigitError("no ink: nothing digit-like was found")
     for group in groups:
@@ -337,6 +347,8 @@ def read_number(image, recogniser) -> dict:
         # Split or whole, by how likely each is to be digits (the "not a digit" column left out).
         split = np.prod([part.probabilities[:NOT_A_DIGIT].max() for part in group.parts]) if group.parts else 0.0
         read = group.parts if split > group.whole.probabilities[:NOT_A_DIGIT].max() else [group.whole]
+        if group.narrow and read is group.parts and not takes_narrow_parts(group):
+            read = [group.whole]
         chosen.extend(read)
         groups_of.extend([place] * len(read))
     digits = [{"digit": None if item.probabilities[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD
@@ -348,6 +360,24 @@ def read_number(image, recogniser) -> dict:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
     return {"number": with_marks([str(item["digit"]) for item in digits], groups_of, marks),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
+
+
+def takes_narrow_parts(group: Group) -> bool:
+    """Whether a narrow group's parts are read rather than its whole: the whole is no sure digit, and every
+    part is a sure digit (at least LOW_CONFIDENCE) nearly as tall as the whole (PAIR_HEIGHT of it)."""
+    height = group.whole.box[3]
+    return is_unsure(group.whole) and all(not is_unsure(part) and part.box[3] >= PAIR_HEIGHT * height
+                                          for part in group.parts)
+
+
+def is_declined(segment: Segment) -> bool:
+    """Whether the model reads ``segment`` as "not a digit"."""
+    return bool(segment.probabilities[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD)
+
+
+def is_unsure(segment: Segment) -> bool:
+    """Whether the model reads ``segment`` as no sure digit: declined, or under LOW_CONFIDENCE."""
+    return is_declined(segment) or bool(segment.probabilities[:NOT_A_DIGIT].max() < LOW_CONFIDENCE)
 
 
 def unreadable_message(places: list[int], count: int) -> str:
