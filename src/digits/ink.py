@@ -242,14 +242,15 @@ def border_split(grey: np.ndarray) -> BorderSplit:
     return BorderSplit(level, float(light.size / max(ring.size, 1)), gap)
 
 
-def narrow_contrast(image: np.ndarray, inner: bool = False) -> float:
+def narrow_contrast(image: np.ndarray, apart_from_frame: bool = False) -> float:
     """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile);
-    with ``inner``, leaving out those that reach the frame (it cuts lit paper into narrow corners)."""
+    with ``apart_from_frame``, leaving out those that reach the frame (it cuts lit paper into narrow corners)."""
     rise = image - shadow_floor(image)
-    if inner:
+    if apart_from_frame:
         structures = components(rise > NARROW_RISE * float(np.percentile(rise, 99.9)))[0]
         edge = np.unique(np.concatenate([structures[0], structures[-1], structures[:, 0], structures[:, -1]]))
         kept = ~np.isin(structures, edge[edge > 0])
+        # Unless that leaves out most of the image: then the structures are the image's own texture.
         if kept.mean() > 0.5:
             rise = rise[kept]
     return float(np.percentile(rise, 99.9))
@@ -275,7 +276,7 @@ def ink_is_dark(grey: np.ndarray) -> bool:
         # The border's level says nothing here, and a loop's paper is as narrow as a stroke:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         # Narrow corners of lit paper that the frame cuts off (the shadow's edge across one) are left out.
-        dark, light = narrow_contrast(1.0 - grey, inner=True), narrow_contrast(grey, inner=True)
+        dark, light = narrow_contrast(1.0 - grey, apart_from_frame=True), narrow_contrast(grey, apart_from_frame=True)
         return light - dark < CLEAR_LEAD
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
