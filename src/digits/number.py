@@ -351,8 +351,7 @@ def read_number(image, recogniser) -> dict:
             read = [group.whole]
         chosen.extend(read)
         groups_of.extend([place] * len(read))
-    digits = [{"digit": None if item.probabilities[NOT_A_DIGIT] >= NOT_A_DIGIT_THRESHOLD
-               else int(item.probabilities[:NOT_A_DIGIT].argmax()),
+    digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]

@@ -174,8 +174,7 @@ def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> 
     """
     from scipy import ndimage
 
-    slope = np.hypot(*np.gradient(np.log(smooth + 0.02)))
-    level_ground = slope <= SHARP_EDGE
+    level_ground = log_slope(smooth) <= SHARP_EDGE
     labels, _ = ndimage.label(level_ground)
     reached = np.unique(labels[seed & level_ground])
     added = ndimage.binary_closing(np.isin(labels, reached[reached > 0]), iterations=2) & ~lit
@@ -192,13 +191,18 @@ def with_shaded_paper(smooth: np.ndarray, lit: np.ndarray, seed: np.ndarray) -> 
     return lit | np.isin(pieces, shaded[shaded > 0])
 
 
+def log_slope(image: np.ndarray) -> np.ndarray:
+    """How steeply the log of the grey level changes at each pixel: a shadow's edge is soft, a sheet's a step."""
+    return np.hypot(*np.gradient(np.log(image + 0.02)))
+
+
 def has_sharp_edge(smooth: np.ndarray, sheet: np.ndarray) -> bool:
     """Whether at least SHEET_EDGE of the sheet's rim within the frame is a sharp edge (SHARP_EDGE), writing
     closed over: lit paper with an edge of its own, not the lit part of a page whose light falls off."""
     from scipy import ndimage
 
     closing = max(3, round(STROKE_CLOSING * min(smooth.shape)))
-    slope = np.hypot(*np.gradient(np.log(ndimage.grey_closing(smooth, size=closing) + 0.02)))
+    slope = log_slope(ndimage.grey_closing(smooth, size=closing))
     rim = sheet & ~ndimage.binary_erosion(sheet, iterations=2)
     rim[:3], rim[-3:], rim[:, :3], rim[:, -3:] = False, False, False, False
     if not rim.any():
