@@ -5,7 +5,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from digits.cli import main
-from digits.number import group_components, segment, split_touching
+from digits.grouping import group_components, split_touching
+from digits.number import segment
 from digits.predict import recognise_numbers
 from digits.preprocess import NoDigitError
 
@@ -109,7 +110,7 @@ def test_pieces_far_below_or_above_the_line_join_no_digit():
 
 
 def test_two_short_pieces_side_by_side_may_be_one_digit_two_whole_digits_never():
-    from digits.number import broken_pairs
+    from digits.grouping import broken_pairs
 
     assert broken_pairs([[0, 30, 0, 25, 1], [20, 40, 22, 50, 2]], line_height=50) == [0]
     assert broken_pairs([[0, 30, 0, 50, 1], [34, 60, 0, 50, 2]], line_height=50) == []

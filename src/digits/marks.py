@@ -16,7 +16,7 @@ their place on the line of digits alone, never by the model:
 Every mark stands clear of all other ink (a piece broken off a digit's stroke lies against
 it); points and commas are drawn with the digits' pen: at least PEN_SHARE of their stroke
 width across (a speck of dust or a stray spot is finer). Sizes are fractions of the line's height (the median digit's, top to bottom). Boxes are
-(left, right, top, bottom, label) in pixels of the ink map, as ``number.group_components`` takes them.
+(left, right, top, bottom, label) in pixels of the ink map, as ``grouping.group_components`` takes them.
 """
 
 from __future__ import annotations
