@@ -10,6 +10,8 @@ from scipy import ndimage
 from conftest import SAMPLES, draw_digit
 from digits.preprocess import ImageTooLargeError, NoDigitError, NotAnImageError, read_image, scale_mnist, to_model_input
 
+IMAGES = Path(__file__).parent / "images"
+
 
 def encoded(image: Image.Image, format: str, **options) -> bytes:
     buffer = io.BytesIO()
@@ -271,6 +273,36 @@ def test_faint_ink_wholly_in_a_shadow_is_read_and_blank_shaded_paper_is_not():
     assert (ink[:, 100:] > INK_THRESHOLD).sum() == 0
     with pytest.raises(NoDigitError, match="nearly uniform"):
         ink_map(light)
+
+
+def test_a_shadows_soft_corner_is_no_ink_and_a_stroke_beside_it_is():
+    # A stroke of one pen and, away from it, a broad mark with a shadow's soft edge (what the
+    # shadow-following background leaves of a shadow's corner): the mark goes, the stroke stays.
+    from digits.ink import INK_THRESHOLD, without_soft_marks
+
+    ink = np.zeros((200, 300), dtype=np.float32)
+    ink[50:150, 60:66] = 1.0
+    rows, columns = np.mgrid[:200, :300]
+    ink += 0.8 * np.exp(-((rows - 40) ** 2 + (columns - 230) ** 2) / (2 * 15.0 ** 2))
+    kept = without_soft_marks(ink)
+    assert (kept[50:150, 60:66] == 1.0).all()
+    assert (kept[:, 150:] > INK_THRESHOLD).sum() == 0
+    # A soft mark alone is left to the later checks.
+    alone = ink.copy()
+    alone[50:150, 60:66] = 0.0
+    assert np.array_equal(without_soft_marks(alone), alone)
+
+
+@pytest.mark.parametrize("name, digit", [
+    # Single digits beside a polygon's shadow with a soft edge: the shadow's corners, too sharp for the
+    # shadow-following window, stayed as broad marks in the box with the digit ("not a digit").
+    ("digit-beside-the-corner-of-a-shadow-6.jpg", 6),
+    ("digit-below-the-corner-of-a-shadow-2.jpg", 2),
+])
+def test_a_digit_beside_a_shadows_corner_is_read(name, digit):
+    from digits.predict import recognise
+
+    assert recognise([Image.open(IMAGES / name)])[0].digit == digit
 
 
 def test_small_digit_in_a_large_photo_is_found(mnist):
