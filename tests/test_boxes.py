@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -97,3 +99,42 @@ def test_the_box_goes_and_the_writing_stays(mnist):
     height, width = mask.shape
     assert rows.min() > 0.2 * height and rows.max() < 0.8 * height
     assert columns.min() > 0.2 * width and columns.max() < 0.8 * width
+
+
+def test_a_thick_frame_around_writing_is_taken_out_and_a_ring_is_not():
+    # A window's rim in a photo is thick and soft, not a printed box's thin straight line.
+    from digits.boxes import framed_places
+
+    frame = np.zeros((90, 70), dtype=bool)
+    frame[:9], frame[-9:], frame[:, :9], frame[:, -9:] = True, True, True, True
+    writing = np.zeros_like(frame)
+    writing[20:70, 30:38] = True
+    assert framed_places(frame, frame | writing, int(frame.sum())) == 1
+    # Nothing inside (a square 0), or only a speck: no frame.
+    speck = np.zeros_like(frame)
+    speck[44:47, 33:36] = True
+    assert not framed_places(frame, frame, int(frame.sum()))
+    assert not framed_places(frame, frame | speck, int(frame.sum()))
+    # A circle around a digit is no rectangle.
+    rows, columns = np.mgrid[:90, :90]
+    distance = np.hypot(rows - 44.5, columns - 44.5)
+    ring = (distance <= 44) & (distance >= 36)
+    inside = np.zeros_like(ring)
+    inside[25:65, 40:48] = True
+    assert not framed_places(ring, ring | inside, int(ring.sum()))
+    # Alone, a frame around one place is left (a glyph drawn as a box around a stroke); two go.
+    from digits.boxes import without_boxes
+
+    page = np.zeros((120, 220), dtype=np.float32)
+    page[15:105, 15:85] = frame | writing
+    assert np.array_equal(without_boxes(page), page)
+    page[15:105, 125:195] = frame | writing
+    kept = without_boxes(page) > INK_THRESHOLD
+    assert not kept[15:24, :].any() and kept[35:85, 45:53].all() and kept[35:85, 155:163].all()
+
+
+def test_a_counter_whose_windows_have_rims_is_read():
+    # Dark digits on light wheels, each wheel in a dark rim: each rim was one piece with the
+    # digit inside ("does not look like a digit").
+    photo = Image.open(Path(__file__).parent / "images" / "counter-with-rimmed-windows-40719.jpg")
+    assert recognise_numbers([photo])[0].number == "40719"

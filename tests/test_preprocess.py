@@ -625,3 +625,53 @@ def test_a_digits_box_on_a_turned_ruled_page_is_as_tall_as_on_a_level_one(mnist)
     level, turned = recognise_numbers([ruled_page(x_train[0], 0), ruled_page(x_train[0], 8)])
     heights = [reading.digits[0]["box"][3] for reading in (level, turned)]
     assert abs(heights[0] - heights[1]) <= 0.03 * heights[0], heights
+
+
+@pytest.mark.parametrize("name, digit", [
+    # A pencil beside a faint digit was read as 1; a coin beside one was boxed with it ("a dot").
+    ("pencil-beside-a-faint-digit-7.jpg", 7),
+    ("coin-beside-a-faint-digit-5.jpg", 5),
+])
+def test_objects_lying_on_the_sheet_are_no_ink(name, digit):
+    from digits.predict import recognise
+
+    assert recognise([Image.open(IMAGES / name)])[0].digit == digit
+
+
+def test_an_object_is_told_from_writing_by_its_width():
+    from digits.objects import lying_objects
+
+    ink = np.zeros((300, 300), dtype=np.float32)
+    ink[40:260, 200:216] = 1.0  # a pen, 16 pixels wide
+    ink[100:180, 60:63] = 1.0  # thin writing beside it
+    ink[100:103, 60:110] = 1.0
+    objects = lying_objects(ink)
+    assert objects is not None and objects[40:260, 200:216].all() and not objects[100:180, 60:110].any()
+    # Writing as wide as the bar: no object. A bar alone: no object.
+    wide = ink.copy()
+    wide[100:180, 60:76] = 1.0
+    assert lying_objects(wide) is None
+    alone = np.zeros_like(ink)
+    alone[40:260, 200:216] = 1.0
+    assert lying_objects(alone) is None
+    # A coin beside writing goes; the same disks within a drawn ring (a smiley's eyes) stay.
+    rows, columns = np.mgrid[:300, :300]
+    coin = (np.hypot(rows - 60, columns - 240) <= 14).astype(np.float32)
+    beside = lying_objects(np.maximum(np.where(columns < 190, ink, 0.0), coin))
+    assert beside is not None and beside[60, 240] and not beside[100:180, 60:110].any()
+    distance = np.hypot(rows - 150, columns - 150)
+    face = ((distance >= 100) & (distance <= 106)).astype(np.float32)
+    face[(np.hypot(rows - 120, columns - 115) <= 10) | (np.hypot(rows - 120, columns - 185) <= 10)] = 1.0
+    assert lying_objects(face) is None
+
+
+def test_a_bold_1_beside_faint_specks_stays():
+    # The specks are thinner than the 1, but nothing else stands out: the 1 is the writing.
+    from digits.ink import INK_THRESHOLD, ink_map
+
+    page = np.full((400, 400), 0.9, dtype=np.float32)
+    page[80:320, 190:212] = 0.1
+    page[50:52, 50:52] = 0.6
+    page[350:352, 300:302] = 0.6
+    ink = ink_map(page)
+    assert (ink[80:320, 192:210] > INK_THRESHOLD).all()

@@ -9,6 +9,11 @@ may stand out beyond it), its lines are thin beside its size, and there is writi
 bottom, are taken out; the writing stays, but where a stroke crosses a line.
 
 A square 0 has nothing inside; a digital 8's bars are as thick as a fifth of it, no thin line.
+
+A frame whose lines are thick or soft (a counter's wheel in its rim, in a photo; a row of
+wheels whose rims touch) is found by what it holds instead (``framed_places``): a
+rectangle with writing in its holes. Frames go whole when they hold two places or more
+together (a counter), not a single glyph drawn as a box around a stroke.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import INK_THRESHOLD, components
+from digits.windows import MIN_WINDOWS, WINDOW_RECTANGLE, rectangle_fill
 
 # A side is a straight line of ink along this share of its length, within NEAR pixels of the
 # line that most of its outermost pixels lie on (writing may cross it and stand out beyond).
@@ -33,6 +39,12 @@ MIN_BOX = 16
 MIN_WRITING = 0.01
 # A bar runs from the box's top to its bottom: it covers this share of the rows between them.
 BAR_SPAN = 0.9
+# A frame (a counter's window rim, a box drawn by hand or turned in a photo) is a piece whose
+# holes holding writing cover ENCLOSED of it (holes filled), the writing in each at least
+# INSIDE_HEIGHT of the hole's height and, all told, INSIDE_AREA of the frame's pixels.
+ENCLOSED = 0.4
+INSIDE_HEIGHT = 0.3
+INSIDE_AREA = 0.15
 
 
 def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
@@ -111,17 +123,53 @@ def box_lines(piece: np.ndarray, inside_ink: np.ndarray) -> np.ndarray | None:
     return piece & lines
 
 
+def framed_places(piece: np.ndarray, inside_ink: np.ndarray, area: int) -> int:
+    """How many places with writing ``piece`` (one piece of ink of ``area`` pixels, cut to its box) frames, or 0 when
+    it is no frame: its outline nearly a rectangle (``digits.windows.rectangle_fill``), and holes with writing in them
+    (``inside_ink``: all the ink in the same cut) covering much of it. Its lines need be neither thin nor straight; a 0
+    or an 8 holds no writing, a circle around a digit is no rectangle."""
+    height, width = piece.shape
+    if min(height, width) < MIN_BOX:
+        return 0
+    filled = ndimage.binary_fill_holes(piece)
+    holes, count = ndimage.label(filled & ~piece)
+    if count == 0 or rectangle_fill(filled) < WINDOW_RECTANGLE:
+        return 0
+    index = np.arange(1, count + 1)
+    sizes = np.bincount(holes.ravel(), minlength=count + 1)[1:]
+    held = np.bincount(holes[inside_ink], minlength=count + 1)[1:]
+    rows = np.arange(height)[:, None].repeat(width, axis=1)
+    hole_height = (np.asarray(ndimage.maximum(rows, holes, index)) - np.asarray(ndimage.minimum(rows, holes, index)) + 1)
+    inside = np.where(inside_ink, holes, 0)
+    ink_height = np.where(held > 0, np.asarray(ndimage.maximum(rows, inside, index)) - np.asarray(
+        ndimage.minimum(rows, inside, index)) + 1, 0)
+    writing = (ink_height >= INSIDE_HEIGHT * hole_height) & (held >= MIN_WRITING * sizes)
+    framed = sizes[writing].sum() >= ENCLOSED * filled.sum() and held[writing].sum() >= INSIDE_AREA * area
+    return int(writing.sum()) if framed else 0
+
+
 def without_boxes(ink: np.ndarray) -> np.ndarray:
-    """``ink`` with the lines of printed boxes around the writing taken out (``box_lines``); as it is if none."""
+    """``ink`` with the lines of printed boxes around the writing taken out (``box_lines``), and frames
+    (``framed_places``) when they hold MIN_WINDOWS places or more together: a counter's windows, not one
+    glyph drawn as a box around a stroke; as it is if none."""
     mask = ink > INK_THRESHOLD
     labels, areas, slices = components(mask)
     taken = np.zeros_like(mask)
+    frames, places = np.zeros_like(mask), 0
     for label, box in enumerate(slices, start=1):
         if box is None:
             continue
-        lines = box_lines(labels[box] == label, mask[box])
+        piece = labels[box] == label
+        lines = box_lines(piece, mask[box])
         if lines is not None:
             taken[box] |= lines
+            continue
+        held = framed_places(piece, mask[box], areas[label])
+        if held:
+            frames[box] |= piece
+            places += held
+    if places >= MIN_WINDOWS:
+        taken |= frames
     if not taken.any():
         return ink
     # The lines' soft edges go with them.

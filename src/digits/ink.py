@@ -321,7 +321,8 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray
     low-resolution digits get a flat background at the paper's level. Larger ones are cut
     into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
     between the strokes, and a quadratic surface is fitted to those samples by least
-    squares, refitting without the blocks well above it (covered by ink). Returns
+    squares, refitting without the blocks well above it (covered by ink); photos (CROP_SIZE
+    pixels a side or more) also follow a shadow's sharp edge (``shadow_floor``). Returns
     (surface, robust standard deviation of the background pixels around it, for crops no
     more than ``fine_noise``, since a crop's background may be all stroke edges; and the
     quadratic surface alone: the light across the paper, without the sharp steps of a
@@ -374,6 +375,12 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray
     # The cap is measured from the paper, not from the fitted surface alone: a surface fitted
     # to the lit paper dives below it where a deep shadow covers an edge.
     paper = np.maximum(smooth, np.float32(np.percentile(image, 5)))
+    if max(height, width) < CROP_SIZE:
+        # A small image is a crop of the writing, no photo with a shadow's edge across it: a
+        # window a sixth of its side fits into a broad soft stroke (an 8×8 scan enlarged) and
+        # took the stroke's middle for shade. Broad strokes may cover much of it, and their soft
+        # edges are no noise (as in a crop, second differences bound it).
+        return smooth, min(robust_spread(image - smooth), fine_noise(image)), smooth
     surface = np.maximum(smooth, np.minimum(shadow_floor(image), paper + MAX_SHADOW))
     residual = image - surface
     noise = robust_spread(residual)
@@ -454,10 +461,25 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
                                    "if a digit is there, use a sharper, less grainy image")
             raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
         contrast = faint
-    ink = np.clip((ink - floor) / contrast, 0.0, 1.0)
+    ink = without_objects(ink, floor, contrast)
     if dark_ink and not in_shade:
         ink = against_shade(ink, 1.0 - smooth)
     return without_frame_slivers(without_soft_marks(without_ruling(ink)))
+
+
+def without_objects(ink: np.ndarray, floor: float, contrast: float) -> np.ndarray:
+    """The ink above ``floor`` divided by ``contrast``, in [0, 1]; where objects lie on the sheet
+    (``digits.objects``), without them and divided by the contrast of what is left, unless nothing
+    else stands out (then the "object" is the writing)."""
+    from digits.objects import lying_objects
+
+    scaled = np.clip((ink - floor) / contrast, 0.0, 1.0)
+    objects = lying_objects(scaled)
+    if objects is None:
+        return scaled
+    rest = np.where(objects, 0.0, ink)
+    left = top_of(rest) - floor
+    return np.clip((rest - floor) / left, 0.0, 1.0) if left >= MIN_CONTRAST else scaled
 
 
 def without_soft_marks(ink: np.ndarray) -> np.ndarray:
