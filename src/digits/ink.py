@@ -321,8 +321,9 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray
     low-resolution digits get a flat background at the paper's level. Larger ones are cut
     into a 16×16 grid of blocks; the 10th percentile of each block samples the paper
     between the strokes, and a quadratic surface is fitted to those samples by least
-    squares, refitting without the blocks well above it (covered by ink); photos (CROP_SIZE
-    pixels a side or more) also follow a shadow's sharp edge (``shadow_floor``). Returns
+    squares, refitting without the blocks well above it (covered by ink); photos and strips
+    (CROP_SIZE pixels a side or more, or twice as long as wide) also follow a shadow's sharp
+    edge (``shadow_floor``). Returns
     (surface, robust standard deviation of the background pixels around it, for crops no
     more than ``fine_noise``, since a crop's background may be all stroke edges; and the
     quadratic surface alone: the light across the paper, without the sharp steps of a
@@ -375,11 +376,13 @@ def background_surface(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray
     # The cap is measured from the paper, not from the fitted surface alone: a surface fitted
     # to the lit paper dives below it where a deep shadow covers an edge.
     paper = np.maximum(smooth, np.float32(np.percentile(image, 5)))
-    if max(height, width) < CROP_SIZE:
-        # A small image is a crop of the writing, no photo with a shadow's edge across it: a
-        # window a sixth of its side fits into a broad soft stroke (an 8×8 scan enlarged) and
-        # took the stroke's middle for shade. Broad strokes may cover much of it, and their soft
-        # edges are no noise (as in a crop, second differences bound it).
+    if max(height, width) < CROP_SIZE and max(height, width) < 2 * min(height, width):
+        # A small image of one digit is a crop of the writing, no photo with a shadow's edge
+        # across it: a window a sixth of its side fits into a broad soft stroke (an 8×8 scan
+        # enlarged) and took the stroke's middle for shade. Broad strokes may cover much of it,
+        # and their soft edges are no noise (as in a crop, second differences bound it). A
+        # small strip (a counter's) keeps the shadow-following floor: it follows the body between
+        # its windows.
         return smooth, min(robust_spread(image - smooth), fine_noise(image)), smooth
     surface = np.maximum(smooth, np.minimum(shadow_floor(image), paper + MAX_SHADOW))
     residual = image - surface
