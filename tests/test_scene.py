@@ -275,6 +275,39 @@ def test_a_small_sticky_note_on_a_desk_is_cut_out_and_read(name, number):
     assert recognise_numbers([photo])[0].number == number
 
 
+@pytest.mark.parametrize("name, number", [
+    # A light laminate lit from one side: its lit half is as light as the sheet, so the light
+    # region was sheet and desk together, with no edge of its own, and the pen on the desk was
+    # read ("does not look like a digit").
+    ("sheet-on-a-light-desk-lit-unevenly-4.jpg", "4"),
+    # Checked cloth whose light squares join the note at every level ("no ink").
+    ("number-on-a-note-on-checked-cloth-27.jpg", "27"),
+])
+def test_a_sheet_no_lighter_than_the_whole_desk_is_found_as_level_paper(name, number):
+    from digits.predict import recognise_numbers
+
+    photo = Image.open(IMAGES / name)
+    sheet = find_sheet(grey_of(photo))
+    # Cut out, the sheet is paper and writing: no desk and no pen.
+    assert (sheet < 0.5).mean() < 0.03
+    assert recognise_numbers([photo])[0].number == number
+
+
+def test_a_level_region_is_a_sheet_only_when_lighter_than_its_ring_and_rectangular():
+    from digits.scene import level_sheet
+
+    rows, columns = np.mgrid[:300, :400]
+    desk = (0.6 + 0.3 * columns / 400).astype(np.float32)
+    card = (np.abs(rows - 150) < 60) & (np.abs(columns - 200) < 80)
+    found = level_sheet(np.where(card, np.float32(0.85), desk))
+    # The step at its edge is no level ground: a pixel or two of its rim is left out.
+    assert found is not None and found[card].mean() > 0.95 and found[~card].mean() < 0.01
+    # As dark as the desk beside it: no sheet. A light disk: no rectangle, no sheet.
+    assert level_sheet(np.where(card, np.float32(0.62), desk)) is None
+    disk = np.hypot(rows - 150, columns - 200) < 70
+    assert level_sheet(np.where(disk, np.float32(0.95), desk)) is None
+
+
 def test_a_digit_at_the_sheets_edge_on_the_lit_side_of_a_shadow_is_writing():
     # The 7 touches the sheet's edge in full light; the 3, 1 and 9 lie under a shadow, so the
     # 7 stands out from its paper by more grey levels than they do from theirs. Its darkness

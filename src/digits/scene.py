@@ -68,6 +68,15 @@ DRAWN_GROUND = 0.001
 # hold this share of the frame's edge (a desk around a sticky note in a thumbnail); a bold digit
 # cut out tight leaves paper along much of the edge.
 RING_OUTSIDE = 0.9
+# Where the paper is not lighter than the whole desk, or the desk's pattern joins it: paper is
+# level, its grey level changing by less than LEVEL a pixel (log grey level, after the 5-pixel
+# median; a sheet's edge against a light laminate is 0.03 or more), and lighter by
+# LEVEL_CONTRAST than the ring around it (LEVEL_RING pixels out, to LEVEL_RING_SHARE of its side).
+# The largest LEVEL_CANDIDATES level regions are tried.
+LEVEL = 0.02
+LEVEL_CONTRAST = 0.04
+LEVEL_RING, LEVEL_RING_SHARE = 3, 0.05
+LEVEL_CANDIDATES = 4
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 # A light pen or cable touching the sheet, or the light grain of a wooden desk, joins it (with
@@ -94,6 +103,20 @@ def hull_points(mask: np.ndarray) -> np.ndarray:
     except QhullError:  # all on one line
         along = (points - points.mean(axis=0)) @ np.linalg.svd(points - points.mean(axis=0))[2][0]
         return points[[int(np.argmin(along)), int(np.argmax(along))]]
+
+
+def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """The convex hull of ``region`` (whose top-left pixel is ``corner`` in a picture of ``shape``) as a mask."""
+    from PIL import Image, ImageDraw
+
+    mask = np.zeros(shape, dtype=bool)
+    hull = hull_points(region)
+    if len(hull) < 3:  # a line: its pixels are its hull
+        mask[corner[0]:corner[0] + region.shape[0], corner[1]:corner[1] + region.shape[1]] = region
+        return mask
+    drawing = Image.new("1", (shape[1], shape[0]), 0)
+    ImageDraw.Draw(drawing).polygon([tuple(point) for point in hull + [corner[1], corner[0]]], fill=1, outline=1)
+    return np.asarray(drawing)
 
 
 def smallest_rectangle(hull: np.ndarray) -> tuple[float, float]:
@@ -131,7 +154,7 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
     reach = max(1, min(grey.shape) // 40)
     largest = largest_light_region(light, reach)
     if largest is None:
-        return None
+        return level_sheet(smooth)
     # A shadow may make paper as dark as the desk; then the lit part alone is the last resort.
     # Seeded well inside the lit part, on paper itself: the closing may have reached over a pen or the sheet's edge.
     seed = ndimage.binary_erosion(largest, iterations=reach + 2) & light
@@ -143,7 +166,9 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
         # The lighter bands of a desk's grain or cloth can join the sheet at the lower level: Otsu's split.
         largest = largest_light_region(smooth > split, reach)
         sheet = None if largest is None else checked_sheet(smooth, largest)
-    return sheet if sheet is not None and has_sharp_edge(smooth, sheet) else None
+    if sheet is not None and has_sharp_edge(smooth, sheet):
+        return sheet
+    return level_sheet(smooth)
 
 
 def largest_light_region(light: np.ndarray, reach: int) -> np.ndarray | None:
@@ -210,6 +235,18 @@ def has_sharp_edge(smooth: np.ndarray, sheet: np.ndarray) -> bool:
 
 def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     """The sheet that ``paper`` (its paper's pixels) fills, if it looks like one lying on a desk; else None."""
+    shaped = sheet_shape(smooth, paper)
+    if shaped is None:
+        return None
+    sheet, paper, _ = shaped
+    if float(np.median(smooth[paper])) - float(np.median(smooth[~sheet])) < MIN_SHEET_CONTRAST:
+        return None
+    return sheet
+
+
+def sheet_shape(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The sheet that ``paper`` fills, its paper and its hull, if it is shaped and placed as a sheet on a desk
+    (its contrast aside); else None."""
     from scipy import ndimage
     from scipy.spatial import ConvexHull
 
@@ -220,8 +257,6 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     if paper.sum() / sheet.sum() < MIN_LIGHT_INSIDE:
         return None
-    if float(np.median(smooth[paper])) - float(np.median(smooth[~sheet])) < MIN_SHEET_CONTRAST:
-        return None
     if outside_on_edge(sheet) < MIN_BORDER_OUTSIDE:
         return None
     hull = hull_points(sheet)
@@ -229,7 +264,52 @@ def checked_sheet(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     if is_drawing_on_plain_ground(smooth, sheet, hull):
         return None
-    return sheet
+    return sheet, paper, hull
+
+
+def level_sheet(smooth: np.ndarray) -> np.ndarray | None:
+    """The sheet as the largest level region lighter than its surroundings and rectangular; None when there is none.
+
+    The last resort when the paper is not lighter than the whole desk (a light laminate, a
+    pink note on grey marble, a desk lit unevenly) or the desk's pattern joins it (checked
+    cloth, marble veins, wood grain): paper is level, and its edge is a step. Regions where
+    the grey level changes by less than LEVEL a pixel are labelled; the largest few are tried
+    (a patterned desk's level parts are narrow, its plain parts hemmed by the frame).
+    """
+    from scipy import ndimage
+
+    labels, count = ndimage.label(log_slope(smooth) < LEVEL)
+    areas = np.bincount(labels.ravel())[1:]
+    found = []
+    for index in np.argsort(areas)[::-1][:LEVEL_CANDIDATES]:
+        if areas[index] < MIN_SHEET_FRACTION / 2 * smooth.size:
+            break
+        # Closed over the blur along the edges of ruled lines the median filter left.
+        sheet = level_checked(smooth, ndimage.binary_closing(labels == index + 1, iterations=2))
+        if sheet is not None:
+            found.append(sheet)
+    if not found or (len(found) > 1 and found[1].sum() >= RIVAL_SHARE * found[0].sum()):
+        return None
+    return found[0]
+
+
+def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
+    """The sheet that a level region fills, if it is a sheet: lighter than the ring around it by
+    LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as shaped and placed as one; its convex hull,
+    so that writing at its edge is kept."""
+    from scipy import ndimage
+
+    shaped = sheet_shape(smooth, paper)
+    if shaped is None:
+        return None
+    sheet, paper, hull = shaped
+    if float(sheet.sum()) < SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
+        return None
+    ring_width = max(LEVEL_RING, round(LEVEL_RING_SHARE * math.sqrt(sheet.sum())))
+    ring = ndimage.binary_dilation(sheet, iterations=ring_width) & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING)
+    if not ring.any() or float(np.median(smooth[paper])) - float(np.median(smooth[ring])) < LEVEL_CONTRAST:
+        return None
+    return hull_mask(sheet, (0, 0), sheet.shape)
 
 
 def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:

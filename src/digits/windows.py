@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import FAR_TAILS, WORKING_SIZE, border, shrink
-from digits.scene import hull_points, smallest_rectangle
+from digits.scene import hull_mask, hull_points, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
 MIN_WINDOW_CONTRAST = 0.15
@@ -79,20 +79,6 @@ def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> li
     alike = ((areas <= ALIKE_AREA * median_area) & (areas >= median_area / ALIKE_AREA)
              & (np.abs(centres - median_centre) <= SAME_ROW * height))
     return [window for window, keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
-
-
-def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
-    """The convex hull of ``region`` (whose top-left pixel is ``corner`` in a picture of ``shape``) as a mask."""
-    from PIL import Image, ImageDraw
-
-    mask = np.zeros(shape, dtype=bool)
-    hull = hull_points(region)
-    if len(hull) < 3:  # a line: its pixels are its hull
-        mask[corner[0]:corner[0] + region.shape[0], corner[1]:corner[1] + region.shape[1]] = region
-        return mask
-    drawing = Image.new("1", (shape[1], shape[0]), 0)
-    ImageDraw.Draw(drawing).polygon([tuple(point) for point in hull + [corner[1], corner[0]]], fill=1, outline=1)
-    return np.asarray(drawing)
 
 
 def within_dark_windows(grey: np.ndarray) -> np.ndarray:
