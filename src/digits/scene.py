@@ -309,7 +309,11 @@ def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     ring = ndimage.binary_dilation(sheet, iterations=ring_width) & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING)
     if not ring.any() or float(np.median(smooth[paper])) - float(np.median(smooth[ring])) < LEVEL_CONTRAST:
         return None
-    return hull_mask(sheet, (0, 0), sheet.shape)
+    hull = hull_mask(sheet, (0, 0), sheet.shape)
+    # The hull is the sheet: it too must leave the desk room around it.
+    if hull.mean() > MAX_SHEET_FRACTION or outside_on_edge(hull) < MIN_BORDER_OUTSIDE:
+        return None
+    return hull
 
 
 def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:
