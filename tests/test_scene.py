@@ -308,6 +308,24 @@ def test_a_level_region_is_a_sheet_only_when_lighter_than_its_ring_and_rectangul
     assert level_sheet(np.where(disk, np.float32(0.95), desk)) is None
 
 
+def test_a_light_sheet_holding_a_patterned_desk_beside_a_level_sheet_gives_way_to_it():
+    from digits.scene import holds_desk
+
+    rows, columns = np.mgrid[:300, :400]
+    card = (np.abs(rows - 150) < 80) & (np.abs(columns - 150) < 90)
+    beside = (np.abs(rows - 150) < 80) & (columns >= 240) & (columns < 330)
+    light = card | beside
+    # Checked cloth beside the card, as light as the paper in its light squares: desk.
+    checks = np.where(((rows // 6) + (columns // 6)) % 2 == 0, 0.85, 0.55).astype(np.float32)
+    smooth = np.where(card, np.float32(0.85), np.where(beside, checks, np.float32(0.3)))
+    assert holds_desk(smooth, light, card)
+    # The card's own paper in a soft shadow beside it: level, no desk.
+    shade = (0.85 - 0.3 * (columns - 240) / 90).astype(np.float32)
+    assert not holds_desk(np.where(beside, shade, smooth), light, card)
+    # A level sheet nearly as large as the light one: nothing to trim.
+    assert not holds_desk(smooth, light, light)
+
+
 def test_a_digit_at_the_sheets_edge_on_the_lit_side_of_a_shadow_is_writing():
     # The 7 touches the sheet's edge in full light; the 3, 1 and 9 lie under a shadow, so the
     # 7 stands out from its paper by more grey levels than they do from theirs. Its darkness
