@@ -306,6 +306,10 @@ def test_a_level_region_is_a_sheet_only_when_lighter_than_its_ring_and_rectangul
     assert level_sheet(np.where(card, np.float32(0.62), desk)) is None
     disk = np.hypot(rows - 150, columns - 200) < 70
     assert level_sheet(np.where(disk, np.float32(0.95), desk)) is None
+    # A counter's light window: level too, but its digit takes a fifth of it or more.
+    window = np.where(card, np.float32(0.85), desk)
+    window[100:200, 180:220] = 0.1
+    assert level_sheet(window) is None
 
 
 def test_a_light_sheet_holding_a_patterned_desk_beside_a_level_sheet_gives_way_to_it():

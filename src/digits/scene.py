@@ -77,6 +77,10 @@ LEVEL = 0.02
 LEVEL_CONTRAST = 0.04
 LEVEL_RING, LEVEL_RING_SHARE = 3, 0.05
 LEVEL_CANDIDATES = 4
+# Writing covers little of a sheet: at least LEVEL_INSIDE of a level sheet is level ground. A
+# counter's light window is level too, but its digit takes a quarter of it or more (validation
+# meter strips: 65-77 % level; sheets in photos: 90 % and more).
+LEVEL_INSIDE = 0.85
 # A light sheet holding a level sheet (WITHIN of it inside) that is smaller by TRIMMED, beyond which more
 # than ROUGH of its pixels are no level ground, holds part of a patterned desk: the level sheet is taken
 # (checked cloth or wood grain beside the sheet: 0.34-0.75; validation desk photos: none changed).
@@ -324,15 +328,17 @@ def level_sheet(smooth: np.ndarray) -> np.ndarray | None:
 
 
 def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
-    """The sheet that a level region fills, if it is a sheet: lighter than the ring around it by
-    LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as shaped and placed as one; its convex hull,
-    so that writing at its edge is kept."""
+    """The sheet that a level region fills, if it is a sheet: mostly level (LEVEL_INSIDE), lighter than the
+    ring around it by LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as shaped and placed as one; its
+    convex hull, so that writing at its edge is kept."""
     from scipy import ndimage
 
     shaped = sheet_shape(smooth, paper)
     if shaped is None:
         return None
     sheet, paper, hull = shaped
+    if paper.sum() < LEVEL_INSIDE * sheet.sum():
+        return None
     if float(sheet.sum()) < SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
         return None
     ring_width = max(LEVEL_RING, round(LEVEL_RING_SHARE * math.sqrt(sheet.sum())))
