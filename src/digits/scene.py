@@ -328,7 +328,7 @@ def level_sheet(smooth: np.ndarray) -> np.ndarray | None:
 
 
 def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
-    """The sheet that a level region fills, if it is a sheet: mostly level (LEVEL_INSIDE), lighter than the
+    """The sheet that a level region fills, if it is a sheet: photographed paper, mostly level (LEVEL_INSIDE), lighter than the
     ring around it by LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as shaped and placed as one; its
     convex hull, so that writing at its edge is kept."""
     from scipy import ndimage
@@ -338,6 +338,10 @@ def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     sheet, paper, hull = shaped
     if paper.sum() < LEVEL_INSIDE * sheet.sum():
+        return None
+    # Photographed paper always varies a little; the white between a drawn or scanned digit's strokes (under
+    # an enlarged 7's bar) is flat.
+    if robust_spread(smooth[paper]) < DRAWN_GROUND:
         return None
     if float(sheet.sum()) < SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
         return None
