@@ -304,15 +304,16 @@ def sheet_shape(smooth: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.n
 def level_sheet(smooth: np.ndarray) -> np.ndarray | None:
     """The sheet as the largest level region lighter than its surroundings and rectangular; None when there is none.
 
-    The last resort when the paper is not lighter than the whole desk (a light laminate, a
-    pink note on grey marble, a desk lit unevenly) or the desk's pattern joins it (checked
-    cloth, marble veins, wood grain): paper is level, and its edge is a step. Regions where
+    Used when no light region is the sheet, because the paper is not lighter than the whole desk
+    (a light laminate, a pink note on grey marble, a desk lit unevenly) or the desk's pattern
+    joins it (checked cloth, marble veins, wood grain), and to trim a light sheet holding part of
+    such a desk (``holds_desk``): paper is level, and its edge is a step. Regions where
     the grey level changes by less than LEVEL a pixel are labelled; the largest few are tried
     (a patterned desk's level parts are narrow, its plain parts hemmed by the frame).
     """
     from scipy import ndimage
 
-    labels, count = ndimage.label(log_slope(smooth) < LEVEL)
+    labels, _ = ndimage.label(log_slope(smooth) < LEVEL)
     areas = np.bincount(labels.ravel())[1:]
     found = []
     for index in np.argsort(areas)[::-1][:LEVEL_CANDIDATES]:
@@ -328,9 +329,9 @@ def level_sheet(smooth: np.ndarray) -> np.ndarray | None:
 
 
 def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
-    """The sheet that a level region fills, if it is a sheet: photographed paper, mostly level (LEVEL_INSIDE), lighter than the
-    ring around it by LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as shaped and placed as one; its
-    convex hull, so that writing at its edge is kept."""
+    """The sheet that a level region fills, if it is a sheet: photographed paper (DRAWN_GROUND), mostly level
+    (LEVEL_INSIDE), lighter than the ring around it by LEVEL_CONTRAST, rectangular (SHEET_RECTANGLE) as well as
+    shaped and placed as one; its convex hull, so that writing at its edge is kept."""
     from scipy import ndimage
 
     shaped = sheet_shape(smooth, paper)
@@ -346,7 +347,8 @@ def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     if float(sheet.sum()) < SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
         return None
     ring_width = max(LEVEL_RING, round(LEVEL_RING_SHARE * math.sqrt(sheet.sum())))
-    ring = ndimage.binary_dilation(sheet, iterations=ring_width) & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING)
+    ring = (ndimage.binary_dilation(sheet, iterations=ring_width)
+            & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING))
     if not ring.any() or float(np.median(smooth[paper])) - float(np.median(smooth[ring])) < LEVEL_CONTRAST:
         return None
     hull = hull_mask(sheet, (0, 0), sheet.shape)
