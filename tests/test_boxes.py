@@ -138,3 +138,22 @@ def test_a_counter_whose_windows_have_rims_is_read():
     # digit inside ("does not look like a digit").
     photo = Image.open(Path(__file__).parent / "images" / "counter-with-rimmed-windows-40719.jpg")
     assert recognise_numbers([photo])[0].number == "40719"
+
+
+def test_a_thick_frame_around_a_row_of_glyphs_goes():
+    # A counter's wheels behind one pane in a light bezel: one hole holding the whole row. Its
+    # glyphs count as places, so the bezel goes and each glyph stays.
+    from digits.boxes import framed_places
+
+    page = np.zeros((100, 260), dtype=np.float32)
+    page[10:90, 10:250] = 1.0
+    page[19:81, 19:241] = 0.0
+    for left in (40, 100, 160, 210):
+        page[30:70, left:left + 8] = 1.0
+    piece = page[10:90, 10:250] > INK_THRESHOLD
+    frame = piece.copy()
+    frame[9:-9, 9:-9] = False
+    assert framed_places(frame, piece, int(frame.sum())) == 4
+    kept = without_boxes(page) > INK_THRESHOLD
+    assert not kept[10:18, :].any() and not kept[:, 10:18].any()
+    assert all(kept[32:68, left + 2:left + 6].all() for left in (40, 100, 160, 210))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -5,6 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 from digits.predict import recognise_numbers
 from digits.preprocess import grey_of
 from digits.windows import within_dark_windows, within_windows
+
+IMAGES = Path(__file__).parent / "images"
 
 
 def printed_face(size: int) -> ImageFont.FreeTypeFont:
@@ -105,3 +109,52 @@ def test_a_single_dark_label_on_a_sheet_is_no_counter():
     draw.text((55, 75), "7", font=printed_face(60), fill=235)
     grey = grey_of(page)
     assert within_dark_windows(grey) is grey
+
+
+def pane_counter(text: str, face: int, pane: int = 25, ink: int = 235, wheels: int = 0) -> Image.Image:
+    """Light digits (or, with ``wheels``, light wheels of that grey holding dark digits) behind one dark pane in a
+    face of grey ``face``, small in the picture."""
+    width, height = 40, 64
+    image = Image.new("L", (600, 400), face)
+    draw, font = ImageDraw.Draw(image), printed_face(44)
+    left, top = 200, 170
+    draw.rectangle([left - 6, top - 6, left + len(text) * width + 5, top + height + 5], fill=pane)
+    for index, character in enumerate(text):
+        place = left + index * width
+        if wheels:
+            draw.rectangle([place + 7, top, place + width - 8, top + height - 1], fill=wheels)
+        box = font.getbbox(character)
+        draw.text((place + (width - (box[2] - box[0])) / 2 - box[0], top + (height - (box[3] - box[1])) / 2 - box[1]),
+                  character, font=font, fill=pane if wheels else ink)
+    return image
+
+
+def test_a_counter_behind_one_pane_is_read():
+    # All the wheels behind one dark pane, the pane 2-3 % of the picture: no row of windows,
+    # so the pane was taken for ink ("part 1 of 2 does not look like a digit").
+    reading = recognise_numbers([pane_counter("30582", 225)])[0]
+    assert reading.number == "30582", reading.to_dict()
+    grey = grey_of(pane_counter("30582", 225))
+    assert within_dark_windows(grey) is grey  # no row of windows
+    assert within_dark_windows(grey, one_pane=True) is not grey
+
+
+def test_light_wheels_in_a_dark_pane_are_no_pane_of_light_digits():
+    # Light wheels holding dark digits cover most of their pane: the pane's light is the wheels,
+    # not digits, and painting the face its shade would leave wheels for ink.
+    grey = grey_of(pane_counter("30582", 225, wheels=230))
+    assert within_dark_windows(grey, one_pane=True) is grey
+
+
+def test_a_counter_behind_one_pane_in_a_photo_is_read():
+    photo = Image.open(IMAGES / "meter-with-one-pane-on-a-light-plate-30582.jpg")
+    assert recognise_numbers([photo])[0].number == "30582"
+
+
+def test_a_dark_label_holding_one_digit_is_no_pane():
+    page = Image.new("L", (300, 200), 235)
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([40, 60, 110, 150], fill=25)
+    draw.text((55, 75), "7", font=printed_face(60), fill=235)
+    grey = grey_of(page)
+    assert within_windows(grey) is grey

@@ -13,7 +13,8 @@ A square 0 has nothing inside; a digital 8's bars are as thick as a fifth of it,
 A frame whose lines are thick or soft (a counter's wheel in its rim, in a photo; a row of
 wheels whose rims touch) is found by what it holds instead (``framed_places``): a
 rectangle with writing in its holes. Frames go whole when they hold two places or more
-together (a counter), not a single glyph drawn as a box around a stroke.
+together (a counter, or one pane holding a row of them), not a single glyph drawn as a box
+around a stroke.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def framed_places(piece: np.ndarray, inside_ink: np.ndarray, area: int) -> int:
     """How many places with writing ``piece`` (one piece of ink of ``area`` pixels, cut to its box) frames, or 0 when
     it is no frame: its outline nearly a rectangle (``digits.windows.rectangle_fill``), and holes with writing in them
     (``inside_ink``: all the ink in the same cut) covering much of it. Its lines need be neither thin nor straight; a 0
-    or an 8 holds no writing, a circle around a digit is no rectangle."""
+    or an 8 holds no writing, a circle around a digit is no rectangle. A hole holding glyphs side by side (a counter's
+    wheels behind one pane) counts each."""
     height, width = piece.shape
     if min(height, width) < MIN_BOX:
         return 0
@@ -144,8 +146,15 @@ def framed_places(piece: np.ndarray, inside_ink: np.ndarray, area: int) -> int:
     ink_height = np.where(held > 0, np.asarray(ndimage.maximum(rows, inside, index)) - np.asarray(
         ndimage.minimum(rows, inside, index)) + 1, 0)
     writing = (ink_height >= INSIDE_HEIGHT * hole_height) & (held >= MIN_WRITING * sizes)
-    framed = sizes[writing].sum() >= ENCLOSED * filled.sum() and held[writing].sum() >= INSIDE_AREA * area
-    return int(writing.sum()) if framed else 0
+    if sizes[writing].sum() < ENCLOSED * filled.sum() or held[writing].sum() < INSIDE_AREA * area:
+        return 0
+    places = 0
+    for hole in index[writing]:
+        glyphs, _ = ndimage.label(inside == hole)
+        tall = sum(1 for box in ndimage.find_objects(glyphs)
+                   if box is not None and box[0].stop - box[0].start >= INSIDE_HEIGHT * hole_height[hole - 1])
+        places += max(1, tall)
+    return places
 
 
 def without_boxes(ink: np.ndarray) -> np.ndarray:

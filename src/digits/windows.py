@@ -9,11 +9,20 @@ marks, they are windows: everything outside the hulls of the dark regions of a w
 is painted the windows' shade, and what is left is light digits on dark ground, as any other
 strip.
 
+Many counters show all their wheels behind one pane instead: one dark window holding a row of
+light digits. When no row of windows is found, such a pane will do (``pane``): it holds at
+least two marks each ROW_MARK of its height, and they cover at most PANE_MARKS of it, since
+light wheels in a dark frame hold dark digits and cover more (the negative's windows, or the
+ink stage, read those).
+
 Dark writing on paper is no window: strokes fill little of any rectangle, and a bold 0 or 8
-is an oval or two, not a rectangle. A single dark label on a sheet is no counter either.
+is an oval or two, not a rectangle. A single dark label on a sheet holding one digit is no
+counter either.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy import ndimage
@@ -44,6 +53,11 @@ MIN_REGION = 64
 WINDOW_SIZED = 0.25
 # Pixels of a window's rim left out with the face.
 RIM = 2
+# A pane holds at least MIN_WINDOWS marks at least this share of its shorter side high, covering
+# at most PANE_MARKS of it, and covers at least MIN_PANE_SHARE of the picture.
+ROW_MARK = 0.4
+PANE_MARKS = 0.3
+MIN_PANE_SHARE = 0.02
 
 
 def rectangle_fill(region: np.ndarray) -> float:
@@ -68,6 +82,34 @@ def is_window(window: np.ndarray, marks: np.ndarray) -> bool:
     return stroke <= MAX_STROKE * min(window.shape)
 
 
+def shorter_side(region: np.ndarray) -> float:
+    """The shorter side, in pixels, of the smallest rectangle around ``region``."""
+    hull = hull_points(region)
+    if len(hull) < 3:
+        return 1.0
+    turn = math.radians(smallest_rectangle(hull)[1])
+    turned = hull @ np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+    return float(min(np.ptp(turned[:, 0]), np.ptp(turned[:, 1]))) + 1.0
+
+
+def tall_marks(window: np.ndarray, marks: np.ndarray) -> int:
+    """How many separate ``marks`` in ``window`` are at least ROW_MARK of its shorter side high."""
+    labels, _ = ndimage.label(marks)
+    least = ROW_MARK * shorter_side(window)
+    return sum(1 for box in ndimage.find_objects(labels) if box is not None and box[0].stop - box[0].start >= least)
+
+
+def pane(windows: list[tuple[tuple[slice, slice], np.ndarray]], dark: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray]]:
+    """The largest of ``windows`` (box, filled mask) that holds a row of light digits (see the module's note), as a
+    list of one; [] if none."""
+    rows = []
+    for box, filled in windows:
+        marks = filled & ~dark[box]
+        if marks.sum() <= PANE_MARKS * filled.sum() and tall_marks(filled, marks) >= MIN_WINDOWS:
+            rows.append((box, filled))
+    return [max(rows, key=lambda window: int(window[1].sum()))] if rows else []
+
+
 def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> list[tuple[tuple[slice, slice], np.ndarray]]:
     """The windows of one counter among ``windows`` (box, filled mask): alike in size and in a row; [] if too few."""
     if len(windows) < MIN_WINDOWS:
@@ -81,8 +123,9 @@ def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> li
     return [window for window, keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
 
 
-def within_dark_windows(grey: np.ndarray) -> np.ndarray:
-    """A counter's light face painted its dark windows' shade (at most ``WORKING_SIZE`` a side); ``grey`` if none."""
+def within_dark_windows(grey: np.ndarray, one_pane: bool = False) -> np.ndarray:
+    """A counter's light face painted its dark windows' shade (at most ``WORKING_SIZE`` a side); ``grey`` if none.
+    With ``one_pane``, the face around a single pane (``pane``) instead of a row of windows."""
     if min(grey.shape) < 16:
         return grey
     image = shrink(grey, WORKING_SIZE)
@@ -102,9 +145,11 @@ def within_dark_windows(grey: np.ndarray) -> np.ndarray:
         regions.append((box, filled, label in edge))
         if label not in edge and is_window(filled, filled & ~dark[box]):
             windows.append((box, filled))
-    counter = counter_windows(windows)
-    if sum(int(filled.sum()) for _, filled in counter) < MIN_WINDOWS_SHARE * image.size:
+    counter = pane(windows, dark) if one_pane else counter_windows(windows)
+    if sum(int(filled.sum()) for _, filled in counter) < (MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE) * image.size:
         return grey
+    if one_pane:
+        regions = [(box, filled, False) for box, filled in counter]
     median_area = float(np.median([filled.sum() for _, filled in counter]))
     row = float(np.median([(box[0].start + box[0].stop) / 2 for box, _ in counter]))
     height = float(np.median([box[0].stop - box[0].start for box, _ in counter]))
@@ -130,14 +175,15 @@ def within_windows(grey: np.ndarray) -> np.ndarray:
     windows' light.
 
     A face of a third tone, far from both the windows and the digits, needs no painting: the ink
-    stage takes it for a frame (``FAR_TAILS``).
+    stage takes it for a frame (``FAR_TAILS``). Failing both, a single dark pane of light digits.
     """
     found = within_dark_windows(grey)
     if found is not grey or min(grey.shape) < 16:
         return found
     image = shrink(grey, WORKING_SIZE)
-    if float(np.median(border(image))) - float(np.percentile(image, 2)) >= FAR_TAILS:
-        return grey
-    negative = (1.0 - grey).astype(np.float32)
-    found = within_dark_windows(negative)
-    return grey if found is negative else (1.0 - found).astype(np.float32)
+    if float(np.median(border(image))) - float(np.percentile(image, 2)) < FAR_TAILS:
+        negative = (1.0 - grey).astype(np.float32)
+        found = within_dark_windows(negative)
+        if found is not negative:
+            return (1.0 - found).astype(np.float32)
+    return within_dark_windows(grey, one_pane=True)
