@@ -49,6 +49,10 @@ BACKGROUND_RING = 0.7
 CLEAR_LEAD = 0.05
 # Both tails this far from the border's level: the border is a third tone (a frame, a counter's body).
 FAR_TAILS = 0.2
+# A photo's polarity under a hard shadow is checked again within a window this many times less
+# than its shorter side, at this percentile (``ink_is_dark``).
+THIN_WINDOW_DIVISOR = 24
+THIN_PERCENTILE = 99.0
 # Printed lines: at least MIN_RULED_LINES parallel ones of ink above RULING_INK, each crossing
 # LINE_SPAN of the image, turned at most MAX_RULING_TURN degrees (the sheet is set upright
 # first), and thinner than RULING_THICKNESS pixels.
@@ -254,10 +258,12 @@ def border_split(grey: np.ndarray) -> BorderSplit:
     return BorderSplit(level, float(light.size / max(ring.size, 1)), gap)
 
 
-def narrow_contrast(image: np.ndarray, apart_from_frame: bool = False) -> float:
-    """How far bright structures narrower than the shadow window rise above their surroundings (99.9th percentile);
-    with ``apart_from_frame``, leaving out those that reach the frame (it cuts lit paper into narrow corners)."""
-    rise = image - shadow_floor(image)
+def narrow_contrast(image: np.ndarray, apart_from_frame: bool = False, window: int | None = None,
+                    percentile: float = 99.9) -> float:
+    """How far bright structures narrower than the shadow window (or ``window``) rise above their surroundings (at
+    ``percentile``); with ``apart_from_frame``, leaving out those that reach the frame (it cuts lit paper into narrow
+    corners)."""
+    rise = image - shadow_floor(image, window)
     if apart_from_frame:
         structures = components(rise > NARROW_RISE * float(np.percentile(rise, 99.9)))[0]
         edge = np.unique(np.concatenate([structures[0], structures[-1], structures[:, 0], structures[:, -1]]))
@@ -265,7 +271,7 @@ def narrow_contrast(image: np.ndarray, apart_from_frame: bool = False) -> float:
         # Unless that leaves out most of the image: then the structures are the image's own texture.
         if kept.mean() > 0.5:
             rise = rise[kept]
-    return float(np.percentile(rise, 99.9))
+    return float(np.percentile(rise, percentile))
 
 
 def ink_is_dark(grey: np.ndarray) -> bool:
@@ -289,7 +295,14 @@ def ink_is_dark(grey: np.ndarray) -> bool:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         # Narrow corners of lit paper that the frame cuts off (the shadow's edge across one) are left out.
         dark, light = narrow_contrast(1.0 - grey, apart_from_frame=True), narrow_contrast(grey, apart_from_frame=True)
-        return light - dark < CLEAR_LEAD
+        if light - dark < CLEAR_LEAD or max(grey.shape) < CROP_SIZE:
+            return light - dark < CLEAR_LEAD
+        # In a photo, lit paper between a hard shadow's edges is narrow too, and its step deeper
+        # than a pen's: light strokes must also stand out more within a thinner window, which a
+        # stroke fills and the lit paper only at its corners.
+        thin = max(3, min(grey.shape) // THIN_WINDOW_DIVISOR)
+        return (narrow_contrast(grey, True, thin, THIN_PERCENTILE)
+                - narrow_contrast(1.0 - grey, True, thin, THIN_PERCENTILE)) < CLEAR_LEAD
     background = float(np.median(border(grey)))
     dark_tail, light_tail = np.percentile(grey, [0.1, 99.9])
     darker, lighter = background - dark_tail, light_tail - background
@@ -407,7 +420,7 @@ def shadow_window(image: np.ndarray) -> int:
     return max(9, min(image.shape) // SHADOW_WINDOW_DIVISOR)
 
 
-def shadow_floor(image: np.ndarray) -> np.ndarray:
+def shadow_floor(image: np.ndarray, window: int | None = None) -> np.ndarray:
     """The background as a morphological opening: it follows a shadow's sharp edge, which no smooth surface can.
 
     An opening (minimum, then maximum, over a window) removes every bright structure
@@ -417,7 +430,7 @@ def shadow_floor(image: np.ndarray) -> np.ndarray:
     """
     from scipy import ndimage
 
-    window = shadow_window(image)
+    window = window or shadow_window(image)
     opened = ndimage.maximum_filter(ndimage.minimum_filter(image, size=window), size=window)
     # The smoothing would spread a shadow's step over half a window and leave a band of it
     # as "ink" on the shaded side; the opening itself keeps the step where it is.
