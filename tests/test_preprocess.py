@@ -258,6 +258,29 @@ def test_ink_in_a_shadow_is_as_strong_as_ink_in_the_light():
     assert np.percentile(left, 99) > 0.8 * np.percentile(right, 99)
 
 
+def test_writing_beside_a_hard_shadow_with_a_lit_wedge_is_dark_ink():
+    # Light through a gap (between fingers, past a phone's edge) leaves a narrow lit wedge in a
+    # hard shadow, its step deeper than a ballpoint's: over the shadow window it stood out more
+    # than the strokes, and the lit paper was read as light ink.
+    from PIL import ImageFilter
+
+    from digits.ink import ink_is_dark
+
+    shade = Image.new("L", (512, 384), 0)
+    draw = ImageDraw.Draw(shade)
+    draw.polygon([(300, 0), (512, 0), (512, 384), (260, 384)], fill=255)
+    draw.polygon([(380, 40), (414, 40), (390, 330)], fill=0)
+    paper = 0.86 * (1 - 0.6 * np.asarray(shade.filter(ImageFilter.GaussianBlur(1.2)), np.float32) / 255)
+    strokes = Image.new("L", (512, 384), 0)
+    draw = ImageDraw.Draw(strokes)
+    draw.line([(60, 120), (60, 260)], fill=255, width=4)
+    draw.ellipse([110, 120, 190, 260], outline=255, width=4)
+    draw.line([(210, 125), (270, 125), (225, 260)], fill=255, width=4)
+    ink = np.asarray(strokes.filter(ImageFilter.GaussianBlur(0.8)), np.float32) / 255
+    noise = np.random.default_rng(0).normal(0, 0.01, paper.shape).astype(np.float32)
+    assert ink_is_dark(np.clip(paper - 0.42 * ink + noise, 0, 1))
+
+
 def test_faint_ink_wholly_in_a_shadow_is_read_and_blank_shaded_paper_is_not():
     # Light pencil in the shaded half of a sheet, nothing written in the lit half: it stands
     # 0.08 below its paper, under the 0.1 contrast that separates ink from blank paper, and
