@@ -62,3 +62,16 @@ def test_strokes_a_removed_pen_crossed_are_joined_again_and_none_is_drawn_beside
     assert ndimage.label(joined[20:] > 0.3)[1] == 1
     assert (joined[:22, 37:45] == 0.0).all() and (joined[40:, 37:45] == 0.0).all()
     np.testing.assert_array_equal(joined[:, :37], ink[:, :37])
+
+
+def test_a_band_wider_than_any_pen_is_not_bridged():
+    # A block of ink taken for a bar (a counter's frame): a closing with a disc as wide as the
+    # band took two minutes and joined nothing.
+    from digits.ink import bridged
+
+    ink = np.zeros((341, 512), dtype=np.float32)
+    ink[:, 100:104] = 1.0
+    band = np.zeros(ink.shape, dtype=bool)
+    band[80:260, :] = True
+    kept = np.where(band, 0.0, ink)
+    assert bridged(kept, band) is kept

@@ -49,6 +49,9 @@ BACKGROUND_RING = 0.7
 CLEAR_LEAD = 0.05
 # Both tails this far from the border's level: the border is a third tone (a frame, a counter's body).
 FAR_TAILS = 0.2
+# The widest disc (radius in pixels at the working size) that ``bridged`` closes with: a pen
+# band up to about 44 pixels wide; a 120-pixel band's closing took two minutes.
+BRIDGE_RADIUS = 24
 # A photo's polarity under a hard shadow is checked again within a window this many times less
 # than its shorter side, at this percentile (``ink_is_dark``).
 THIN_WINDOW_DIVISOR = 24
@@ -673,7 +676,9 @@ def bridged(strength: np.ndarray, band: np.ndarray) -> np.ndarray:
     where strokes reach it from both sides (a stroke the bar crossed), not where ink lies on
     one side only (a stroke the bar ran along), so a digit keeps what a pen lying across it
     hid. A band much wider than the strokes is bridged thinly or not at all: a thin stroke
-    does not hold the disc off the band.
+    does not hold the disc off the band. One wider than no pen is (a disc's radius over
+    BRIDGE_RADIUS: a block of ink taken for a bar) is not bridged: the closing would take
+    minutes and join nothing.
     """
     from scipy import ndimage
 
@@ -681,6 +686,8 @@ def bridged(strength: np.ndarray, band: np.ndarray) -> np.ndarray:
         return strength
     # Two pixels more than half the band's width.
     radius = int(ndimage.distance_transform_edt(band).max()) + 2
+    if radius > BRIDGE_RADIUS:
+        return strength
     disc = np.hypot(*np.mgrid[-radius:radius + 1, -radius:radius + 1]) <= radius
     rows, columns = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
     window = (slice(max(rows[0] - 2 * radius, 0), rows[-1] + 2 * radius + 1),
