@@ -483,7 +483,9 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     ink = without_objects(ink, floor, contrast)
     if dark_ink and not in_shade:
         ink = against_shade(ink, 1.0 - smooth)
-    return without_frame_slivers(without_soft_marks(without_ruling(ink)))
+    from digits.dots import without_dotted_rows
+
+    return without_frame_slivers(without_soft_marks(without_dotted_rows(without_ruling(ink))))
 
 
 def without_objects(ink: np.ndarray, floor: float, contrast: float) -> np.ndarray:
