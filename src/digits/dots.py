@@ -19,6 +19,7 @@ import numpy as np
 
 from digits.ink import INK_THRESHOLD, components
 
+# The rules of the module's note.
 MIN_DOTS = 5
 DOT_ASPECT = 2.0
 DOT_FILL = (0.6, 0.9)
@@ -34,6 +35,8 @@ MOST_DOTS = 400
 def dotted_rows(mask: np.ndarray) -> np.ndarray | None:
     """The pixels of ``mask`` that belong to rows of dots (see the module's note); None when there are none."""
     from scipy import ndimage
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
 
     labels, areas, slices = components(mask)
     largest = MAX_DOT * min(mask.shape)
@@ -60,9 +63,6 @@ def dotted_rows(mask: np.ndarray) -> np.ndarray | None:
     distance = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
     alike = np.maximum(area[:, None], area[None, :]) <= ALIKE * np.minimum(area[:, None], area[None, :])
     near = distance <= MAX_GAP * np.maximum(sizes[:, None], sizes[None, :])
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
     count, group = connected_components(csr_matrix(alike & near), directed=False)
     rows = []
     for index in range(count):

@@ -298,8 +298,10 @@ def ink_is_dark(grey: np.ndarray) -> bool:
         # writing on paper (dark ink) unless light strokes clearly stand out more.
         # Narrow corners of lit paper that the frame cuts off (the shadow's edge across one) are left out.
         dark, light = narrow_contrast(1.0 - grey, apart_from_frame=True), narrow_contrast(grey, apart_from_frame=True)
-        if light - dark < CLEAR_LEAD or max(grey.shape) < CROP_SIZE:
-            return light - dark < CLEAR_LEAD
+        if light - dark < CLEAR_LEAD:
+            return True
+        if max(grey.shape) < CROP_SIZE:
+            return False
         # In a photo, lit paper between a hard shadow's edges is narrow too, and its step deeper
         # than a pen's: light strokes must also stand out more within a thinner window, which a
         # stroke fills and the lit paper only at its corners.
