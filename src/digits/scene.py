@@ -129,16 +129,22 @@ def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int
     return np.asarray(drawing)
 
 
+def rectangle_sides(hull: np.ndarray, degrees: float) -> tuple[float, float]:
+    """The sides (along the turn, across it) of the rectangle turned ``degrees`` around the hull."""
+    angle = math.radians(degrees)
+    rotation = np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
+    turned = hull @ rotation.T
+    return float(np.ptp(turned[:, 0])), float(np.ptp(turned[:, 1]))
+
+
 def smallest_rectangle(hull: np.ndarray) -> tuple[float, float]:
     """The area and turn (degrees) of the smallest rectangle around the hull (one side lies on a hull edge)."""
     best_area, best_angle = math.inf, 0.0
     for start, stop in zip(hull, np.roll(hull, -1, axis=0)):
-        angle = math.atan2(stop[1] - start[1], stop[0] - start[0])
-        rotation = np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
-        turned = hull @ rotation.T
-        area = float(np.ptp(turned[:, 0]) * np.ptp(turned[:, 1]))
-        if area < best_area:
-            best_area, best_angle = area, math.degrees(angle)
+        degrees = math.degrees(math.atan2(stop[1] - start[1], stop[0] - start[0]))
+        along, across = rectangle_sides(hull, degrees)
+        if along * across < best_area:
+            best_area, best_angle = along * across, degrees
     return best_area, best_angle
 
 

@@ -22,13 +22,11 @@ counter either.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import ndimage
 
 from digits.ink import FAR_TAILS, WORKING_SIZE, border, shrink
-from digits.scene import hull_mask, hull_points, smallest_rectangle
+from digits.scene import hull_mask, hull_points, rectangle_sides, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
 MIN_WINDOW_CONTRAST = 0.15
@@ -87,9 +85,7 @@ def shorter_side(region: np.ndarray) -> float:
     hull = hull_points(region)
     if len(hull) < 3:
         return 1.0
-    turn = math.radians(smallest_rectangle(hull)[1])
-    turned = hull @ np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
-    return float(min(np.ptp(turned[:, 0]), np.ptp(turned[:, 1]))) + 1.0
+    return min(rectangle_sides(hull, smallest_rectangle(hull)[1])) + 1.0
 
 
 def tall_marks(window: np.ndarray, marks: np.ndarray) -> int:
