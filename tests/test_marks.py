@@ -70,6 +70,12 @@ def test_marks_stand_only_where_punctuation_stands():
     assert [(mark.character, mark.after) for mark in place_marks([point_just_below], labels, areas, digits,
                                                                   pen=4)] == [(".", 1)]
     assert [(mark.character, mark.after) for mark in marks] == [("-", 0), (".", 1)]
+    # A short stroke in a gap that starts below the line is a label's letter, no comma ("9,358" for
+    # a counter with "kWh" printed under it).
+    comma = (73, 78, 40, 58, 7)
+    letter_below = (73, 78, 56, 74, 8)
+    assert [(mark.character, mark.after) for mark in place_marks([comma], labels, areas, digits, pen=4)] == [(",", 1)]
+    assert place_marks([letter_below], labels, areas, digits, pen=4) == []
     # A spot finer than the pen is no point.
     assert place_marks([low_point], labels, areas, digits, pen=10) == []
     # A piece lying against a digit's ink is a broken stroke, not a point.

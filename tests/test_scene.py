@@ -441,3 +441,21 @@ def test_lit_paper_with_an_edge_of_its_own_is_a_sheet_and_a_soft_lit_patch_is_no
     sheet[40:200, 30:200] = True
     photo = np.where(sheet, light, desk).astype(np.float32)
     assert has_sharp_edge(photo, sheet & patch)
+
+
+def test_a_wide_dark_pen_reaching_in_is_no_shadow():
+    # A pen close to the camera is as wide as a shadow's body, but far darker than any shadow:
+    # it was left on the sheet as a shadow for the ink stage, and read as a 1 before a number.
+    from digits.crossing import without_crossing_objects
+
+    paper = Image.new("L", (160, 200), 215)
+    draw = ImageDraw.Draw(paper)
+    for left in (30, 90):  # faint pencil rings
+        draw.arc([left, 110, left + 40, 150], 0, 360, fill=150, width=3)
+    draw.polygon([(74, 0), (94, 0), (92, 95), (83, 100), (76, 95)], fill=35)
+    image = np.asarray(paper, dtype=np.float32) / 255
+    inner = np.zeros(image.shape, dtype=bool)
+    inner[8:] = True
+    cleaned = without_crossing_objects(image, inner)
+    assert not (cleaned[20:90, 70:100] < 0.4).any()
+    assert np.array_equal(cleaned[110:151, 30:131] < 0.7, image[110:151, 30:131] < 0.7)

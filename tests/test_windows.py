@@ -112,14 +112,15 @@ def test_a_single_dark_label_on_a_sheet_is_no_counter():
     assert within_windows(grey) is grey  # nor one pane: it holds one digit
 
 
-def pane_counter(text: str, face: int, pane: int = 25, ink: int = 235, wheels: int = 0) -> Image.Image:
+def pane_counter(text: str, face: int, pane: int = 25, ink: int = 235, wheels: int = 0, margin: int = 6) -> Image.Image:
     """Light digits (or, with ``wheels``, light wheels of that grey holding dark digits) behind one dark pane in a
-    face of grey ``face``, small in the picture."""
+    face of grey ``face``, small in the picture, the pane ``margin`` pixels wider than the wheels all round."""
     width, height = 40, 64
     image = Image.new("L", (600, 400), face)
     draw, font = ImageDraw.Draw(image), printed_face(44)
     left, top = 200, 170
-    draw.rectangle([left - 6, top - 6, left + len(text) * width + 5, top + height + 5], fill=pane)
+    draw.rectangle([left - margin, top - margin, left + len(text) * width + margin - 1, top + height + margin - 1],
+                   fill=pane)
     for index, character in enumerate(text):
         place = left + index * width
         if wheels:
@@ -140,6 +141,13 @@ def test_a_counter_behind_one_pane_is_read():
     assert within_dark_windows(grey, one_pane=True) is not grey
 
 
+def test_a_pane_whose_digits_stand_a_third_of_its_height_is_read():
+    # Digits 32 pixels high in a pane 104 high: at 0.4 of the pane's height the marks were too
+    # short for a row of digits, and the pane was taken for ink.
+    reading = recognise_numbers([pane_counter("30582", 225, margin=20)])[0]
+    assert reading.number == "30582", reading.to_dict()
+
+
 def test_light_wheels_in_a_dark_pane_are_no_pane_of_light_digits():
     # Light wheels holding dark digits cover most of their pane: the pane's light is the wheels,
     # not digits, and painting the face its shade would leave wheels for ink.
@@ -151,3 +159,11 @@ def test_a_counter_behind_one_pane_in_a_photo_is_read():
     photo = Image.open(IMAGES / "meter-with-one-pane-on-a-light-plate-30582.jpg")
     assert recognise_numbers([photo])[0].number == "30582"
 
+
+
+def test_light_wheels_in_a_black_frame_in_a_photo_are_read():
+    # White wheels holding black digits, shaded as cylinders, in a black frame on a light plate:
+    # the frame and the wheels' shaded ends were read as ink ("parts 1 and 7 of 7 do not look like
+    # digits"). On the negative the wheels are dark windows in a face as light as the frame.
+    photo = Image.open(IMAGES / "meter-with-light-wheels-in-a-black-frame-47193.jpg")
+    assert recognise_numbers([photo])[0].number == "47193"

@@ -10,6 +10,11 @@ bottom, are taken out; the writing stays, but where a stroke crosses a line.
 
 A square 0 has nothing inside; a digital 8's bars are as thick as a fifth of it, no thin line.
 
+A crop that a form's field segmentation cut out holds one side of its box at an edge
+(``edge_lines``): rows (or columns) at the frame's edge that ink crosses nearly all the way,
+a crisp line (the rows beside it are no such line), thinner than the writing's strokes. A 7's
+bar at the top of a tight crop is written with the same pen as the rest, and no thinner.
+
 A frame whose lines are thick or soft (a counter's wheel in its rim, in a photo; a row of
 wheels whose rims touch) is found by what it holds instead (``framed_places``): a
 rectangle with writing in its holes. Frames go whole when they hold two places or more
@@ -22,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from digits.ink import INK_THRESHOLD, components
+from digits.ink import INK_THRESHOLD, components, stroke_width
 from digits.windows import MIN_WINDOWS, WINDOW_RECTANGLE, rectangle_fill
 
 # A side is a straight line of ink along this share of its length, within NEAR pixels of the
@@ -46,6 +51,12 @@ BAR_SPAN = 0.9
 ENCLOSED = 0.4
 INSIDE_HEIGHT = 0.3
 INSIDE_AREA = 0.15
+# A box's side cut by the frame lies within EDGE_BAND of the frame's side, its rows crossed by
+# ink along STRAIGHT of their length and the rows beside them along less than BESIDE_LINE; it
+# is at most THINNER times as thick as the other ink's strokes.
+EDGE_BAND = 0.1
+BESIDE_LINE = 0.5
+THINNER = 0.7
 
 
 def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
@@ -157,10 +168,38 @@ def framed_places(piece: np.ndarray, inside_ink: np.ndarray, area: int) -> int:
     return places
 
 
+def edge_lines(mask: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` that are a box's side at an edge of the frame (see the module's note)."""
+    lines = np.zeros_like(mask)
+    # Each side in turn as the top: the view of the mask, and the way back from it.
+    turns = [(lambda array: array, lambda array: array), (lambda array: array[::-1], lambda array: array[::-1]),
+             (lambda array: array.T, lambda array: array.T), (lambda array: array.T[::-1], lambda array: array[::-1].T)]
+    for view, back in turns:
+        seen = view(mask)
+        coverage = seen.mean(axis=1)
+        band = max(2, round(EDGE_BAND * len(coverage)))
+        crossed = coverage[:band] >= STRAIGHT
+        if not crossed.any():
+            continue
+        first = int(np.argmax(crossed))
+        last = first + int(np.argmin(np.append(crossed[first:], False)))
+        if (first > 0 and coverage[first - 1] >= BESIDE_LINE) or (last < len(coverage) and coverage[last] >= BESIDE_LINE):
+            continue
+        rest = seen.copy()
+        rest[first:last] = False
+        if rest.sum() < MIN_WRITING * rest.size or last - first > THINNER * stroke_width(rest):
+            continue
+        line = np.zeros_like(seen)
+        line[first:last] = seen[first:last]
+        lines |= back(line)
+    return lines
+
+
 def without_boxes(ink: np.ndarray) -> np.ndarray:
-    """``ink`` with the lines of printed boxes around the writing taken out (``box_lines``), and frames
-    (``framed_places``) when they hold MIN_WINDOWS places or more together: a counter's windows, not one
-    glyph drawn as a box around a stroke; as it is if none."""
+    """``ink`` with the lines of printed boxes around the writing taken out (``box_lines``), frames
+    (``framed_places``) when they hold MIN_WINDOWS places or more together (a counter's windows, not one
+    glyph drawn as a box around a stroke), and a box's side at the frame's edge (``edge_lines``); as it is
+    if none."""
     mask = ink > INK_THRESHOLD
     labels, areas, slices = components(mask)
     taken = np.zeros_like(mask)
@@ -179,6 +218,7 @@ def without_boxes(ink: np.ndarray) -> np.ndarray:
             places += held
     if places >= MIN_WINDOWS:
         taken |= frames
+    taken |= edge_lines(mask)
     if not taken.any():
         return ink
     # The lines' soft edges go with them.

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from digits.ink import bridged, on_one_line, principal_axis, straight_runs, to_the_degree
+from digits.ink import MAX_SHADOW, bridged, on_one_line, principal_axis, straight_runs, to_the_degree
 
 # How much darker than the paper an object must be to count as lying across the sheet.
 CROSSING_DARKNESS = 0.15
@@ -50,8 +50,8 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     (writing near the edge mostly ends on paper first) is removed whole when writing lies
     apart from it, the object is not a digit beside that writing (as dark, close, on its
     line, and no straight bar longer than the writing is tall), it is not a pen lying onto a
-    digit (``pens_onto_digits``), and it holds no wide dark area (a shadow, which writing in
-    it may join). Otherwise only the part running from the sheet's rim that a long straight
+    digit (``pens_onto_digits``), and it holds no wide dark area no deeper than a shadow
+    (``digits.ink.MAX_SHADOW``: a shadow, which writing in it may join). Otherwise only the part running from the sheet's rim that a long straight
     line fits in (an opening along the object's own direction) and a wide square does not (a
     shadow is wide, a pen is not) is removed, so writing a pen touches stays, and the strokes
     the pen crossed are joined again (``digits.ink.bridged``). The paper under it is ``paper_shade``.
@@ -96,7 +96,11 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
                    & (np.asarray(ndimage.maximum(row_of, labels, crossing)) <= rows[-1] + NEAR_WRITING * height))
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
-        shadowy = np.bincount(labels[wide], minlength=count + 1)[crossing] >= 0.1 * areas[crossing]
+        # A shadow's wide part darkens the paper by at most MAX_SHADOW; a pen's, near the camera, is
+        # wide too, but darker.
+        wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
+        deep_pixels = np.bincount(labels[wide & (darkness > MAX_SHADOW)], minlength=count + 1)[crossing]
+        shadowy = (wide_pixels >= 0.1 * areas[crossing]) & (2 * deep_pixels <= wide_pixels)
         pens = pens_onto_digits(labels, crossing[near & ~like_writing & ~shadowy], inner, wide, writing)
         whole = crossing[~like_writing & ~shadowy & ~np.isin(crossing, pens)]
         digits_at_edge = crossing[like_writing]

@@ -8,7 +8,7 @@ their place on the line of digits alone, never by the model:
 - a point: a small, compact blob, standing in a gap between two digits, its centre in the
   lower part of the line (not far below it);
 - a comma: a short stroke, taller than wide, in a gap, from the lower part of the line to
-  below it;
+  below it (a stroke that starts below the line is a label's letter or a pen's tip);
 - a minus sign or dash: a short bar at least twice as wide as tall, across the middle of
   the line and of the digits beside it, before the first digit or in a gap between two;
 - a colon: two points one above the other in a gap, within the line.
@@ -35,7 +35,7 @@ POINT_FILL = 0.45
 # line's lower part, down to a little below its foot (further down is no point of this line).
 POINT_LOW = (0.65, 1.25)
 # A comma is at most COMMA_SIZE line heights tall and COMMA_WIDTH wide; it starts below
-# the line's middle and reaches more than COMMA_DROP line heights below its bottom.
+# the line's middle, above its bottom, and reaches more than COMMA_DROP line heights below it.
 COMMA_SIZE = 0.6
 COMMA_WIDTH = 0.4
 COMMA_DROP = 0.1
@@ -129,7 +129,7 @@ def place_marks(candidates: list[tuple[int, int, int, int, int]], labels: np.nda
         elif is_point_shaped(right - left, bottom - top, int(areas[label]), height):
             points.append((box, after, across))
         elif (is_comma_shaped(right - left, bottom - top, height)
-              and top >= line_top + 0.5 * height and bottom > line_bottom + COMMA_DROP * height):
+              and line_top + 0.5 * height <= top <= line_bottom and bottom > line_bottom + COMMA_DROP * height):
             marks.append(Mark(",", after, (label,)))
     # One mark to a gap: more are specks or scribbles, not punctuation.
     places = [mark.after for mark in marks] + [item[1] for item in points]

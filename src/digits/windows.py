@@ -9,6 +9,10 @@ marks, they are windows: everything outside the hulls of the dark regions of a w
 is painted the windows' shade, and what is left is light digits on dark ground, as any other
 strip.
 
+Light wheels holding dark digits in a dark frame or housing are the same on the negative:
+there the wheels are dark windows holding light digits, and the frame, however it is shaded,
+lies near the negative's lightest grey, which then stands for the face.
+
 Many counters show all their wheels behind one pane instead: one dark window holding a row of
 light digits. When no row of windows is found, such a pane will do (``pane``): it holds at
 least two marks each ROW_MARK of its height, and they cover at most PANE_MARKS of it, since
@@ -25,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from digits.ink import FAR_TAILS, WORKING_SIZE, border, shrink
+from digits.ink import WORKING_SIZE, border, shrink
 from digits.scene import hull_mask, hull_points, rectangle_sides, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
@@ -51,9 +55,14 @@ MIN_REGION = 64
 WINDOW_SIZED = 0.25
 # Pixels of a window's rim left out with the face.
 RIM = 2
+# The face is painted the grey at this percentile of the windows' dark pixels: their deepest
+# shade, not their median. A wheel's cylinder shading leaves its ends nearer the face's grey,
+# and with the face painted the median, the ends of light wheels stood out as ink.
+WINDOW_GROUND = 20
 # A pane holds at least MIN_WINDOWS marks at least this share of its shorter side high, covering
-# at most PANE_MARKS of it, and covers at least MIN_PANE_SHARE of the picture.
-ROW_MARK = 0.4
+# at most PANE_MARKS of it, and covers at least MIN_PANE_SHARE of the picture. (Plates whose
+# digits stand 0.32-0.36 of their pane high were missed at 0.4.)
+ROW_MARK = 0.25
 PANE_MARKS = 0.3
 MIN_PANE_SHARE = 0.02
 
@@ -119,13 +128,14 @@ def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> li
     return [window for window, keep in zip(windows, alike) if keep] if alike.sum() >= MIN_WINDOWS else []
 
 
-def within_dark_windows(grey: np.ndarray, one_pane: bool = False) -> np.ndarray:
+def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | None = None) -> np.ndarray:
     """A counter's light face painted its dark windows' shade (at most ``WORKING_SIZE`` a side); ``grey`` if none.
-    With ``one_pane``, the face around a single pane (``pane``) instead of a row of windows."""
+    With ``one_pane``, the face around a single pane (``pane``) instead of a row of windows. The face's grey is
+    ``face``, or if None the picture border's median."""
     if min(grey.shape) < 16:
         return grey
     image = shrink(grey, WORKING_SIZE)
-    face = float(np.median(border(image)))
+    face = float(np.median(border(image))) if face is None else face
     darkest = float(np.percentile(image, 2))
     if face - darkest < MIN_WINDOW_CONTRAST:
         return grey
@@ -162,24 +172,18 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False) -> np.ndarray:
     inside = ndimage.binary_erosion(inside, iterations=RIM)
     if not (inside & dark).any():
         return grey
-    return np.where(inside, image, float(np.median(image[inside & dark]))).astype(np.float32)
+    return np.where(inside, image, float(np.percentile(image[inside & dark], WINDOW_GROUND))).astype(np.float32)
 
 
 def within_windows(grey: np.ndarray) -> np.ndarray:
-    """``within_dark_windows``, or for a counter's light windows in a face as dark as its digits (black digits on
-    white wheels in a black housing) the same on the negative, turned back: dark digits on a face painted the
-    windows' light.
-
-    A face of a third tone, far from both the windows and the digits, needs no painting: the ink
-    stage takes it for a frame (``FAR_TAILS``). Failing both, a single dark pane of light digits.
-    """
+    """``within_dark_windows``, or for a counter's light windows in a darker face (black digits on white wheels in
+    a black frame or housing) the same on the negative, its face the negative's lightest grey, turned back: dark
+    digits on a face painted the wheels' light. Failing both, a single dark pane of light digits."""
     found = within_dark_windows(grey)
     if found is not grey or min(grey.shape) < 16:
         return found
-    image = shrink(grey, WORKING_SIZE)
-    if float(np.median(border(image))) - float(np.percentile(image, 2)) < FAR_TAILS:
-        negative = (1.0 - grey).astype(np.float32)
-        found = within_dark_windows(negative)
-        if found is not negative:
-            return (1.0 - found).astype(np.float32)
+    negative = (1.0 - grey).astype(np.float32)
+    found = within_dark_windows(negative, face=1.0 - float(np.percentile(shrink(grey, WORKING_SIZE), 2)))
+    if found is not negative:
+        return (1.0 - found).astype(np.float32)
     return within_dark_windows(grey, one_pane=True)
