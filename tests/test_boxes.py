@@ -181,3 +181,31 @@ def test_a_boxs_side_at_a_tight_crops_edge_goes(mnist, side):
     readings = recognise([cut_tight(x_test[index], side) for index in range(20)])
     right = sum(reading.digit == y_test[index] for index, reading in enumerate(readings))
     assert right >= (20 if side is None else 19)
+
+
+def test_only_a_thin_crisp_line_at_an_edge_is_a_boxs_side():
+    from digits.boxes import edge_lines
+
+    # A ring 5 pixels wide (a bold 0) cut tight, with a line 2 pixels thick along each side in turn: the line goes.
+    ring = np.zeros((60, 40), dtype=bool)
+    rows, columns = np.mgrid[0:60, 0:40]
+    distance = np.hypot((rows - 29.5) / 29.5, (columns - 19.5) / 19.5)
+    ring[(distance <= 1.0) & (distance >= 0.8)] = True
+    for side in range(4):
+        marked = np.rot90(ring, side).copy()
+        marked[:2] = True
+        marked = np.rot90(marked, -side)
+        found = edge_lines(marked)
+        assert np.rot90(found, side)[:2].all() and not np.rot90(found, side)[2:].any()
+    # A 7 whose bar runs along the top with the pen of its stem, and one drawn with a 1-pixel pen: no line.
+    seven = np.zeros((60, 40), dtype=bool)
+    seven[:5] = True
+    for row in range(60):
+        seven[row, max(0, 35 - row // 2):40 - row // 2] = True
+    assert not edge_lines(seven).any()
+    thin = np.zeros((60, 40), dtype=bool)
+    thin[0] = True
+    thin[np.arange(60), 39 - np.arange(60) // 2] = True
+    assert not edge_lines(thin).any()
+    # A 1 filling a narrow crop is no line along its side.
+    assert not edge_lines(np.ones((60, 4), dtype=bool)).any()

@@ -82,6 +82,7 @@ def test_dark_writing_on_paper_is_no_window():
     draw.text((220, 40), "7", font=printed_face(90), fill=20)
     grey = grey_of(page)
     assert within_dark_windows(grey) is grey
+    assert within_windows(grey) is grey  # nor on the negative, nor one pane
 
 
 def test_bold_zeros_and_eights_on_paper_are_no_windows():
@@ -91,6 +92,7 @@ def test_bold_zeros_and_eights_on_paper_are_no_windows():
     draw.text((20, 10), "808", font=font, fill=20, stroke_width=7, stroke_fill=20)
     grey = grey_of(page)
     assert within_dark_windows(grey) is grey
+    assert within_windows(grey) is grey
 
 
 def test_a_thin_rule_under_a_counter_neither_breaks_it_nor_is_read():
@@ -158,7 +160,6 @@ def test_light_wheels_in_a_dark_pane_are_no_pane_of_light_digits():
 def test_a_counter_behind_one_pane_in_a_photo_is_read():
     photo = Image.open(IMAGES / "meter-with-one-pane-on-a-light-plate-30582.jpg")
     assert recognise_numbers([photo])[0].number == "30582"
-
 
 
 def test_light_wheels_in_a_black_frame_in_a_photo_are_read():

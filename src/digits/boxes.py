@@ -12,8 +12,10 @@ A square 0 has nothing inside; a digital 8's bars are as thick as a fifth of it,
 
 A crop that a form's field segmentation cut out holds one side of its box at an edge
 (``edge_lines``): rows (or columns) at the frame's edge that ink crosses nearly all the way,
-a crisp line (the rows beside it are no such line), thinner than the writing's strokes. A 7's
-bar at the top of a tight crop is written with the same pen as the rest, and no thinner.
+a crisp line (the rows beside it are no such line), at most half as thick as the writing's
+strokes. A 7's bar at the top of a tight crop is written with the same pen as the rest, and
+no thinner; with a pen too thin to measure, or a frame under MIN_BOX across (a 1 filling a
+narrow crop), nothing is taken.
 
 A frame whose lines are thick or soft (a counter's wheel in its rim, in a photo; a row of
 wheels whose rims touch) is found by what it holds instead (``framed_places``): a
@@ -53,10 +55,13 @@ INSIDE_HEIGHT = 0.3
 INSIDE_AREA = 0.15
 # A box's side cut by the frame lies within EDGE_BAND of the frame's side, its rows crossed by
 # ink along STRAIGHT of their length and the rows beside them along less than BESIDE_LINE; it
-# is at most THINNER times as thick as the other ink's strokes.
+# is at most THINNER times as thick as the other ink's strokes, and those are at least
+# MEASURABLE_PEN pixels wide: a thinner stroke is all rim, and ``ink.stroke_width`` gives it 2,
+# so a thin pen's own bar would pass for a line thinner than the pen.
 EDGE_BAND = 0.1
 BESIDE_LINE = 0.5
-THINNER = 0.7
+THINNER = 0.5
+MEASURABLE_PEN = 3.0
 
 
 def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
@@ -171,27 +176,30 @@ def framed_places(piece: np.ndarray, inside_ink: np.ndarray, area: int) -> int:
 def edge_lines(mask: np.ndarray) -> np.ndarray:
     """The pixels of ``mask`` that are a box's side at an edge of the frame (see the module's note)."""
     lines = np.zeros_like(mask)
-    # Each side in turn as the top: the view of the mask, and the way back from it.
-    turns = [(lambda array: array, lambda array: array), (lambda array: array[::-1], lambda array: array[::-1]),
-             (lambda array: array.T, lambda array: array.T), (lambda array: array.T[::-1], lambda array: array[::-1].T)]
-    for view, back in turns:
-        seen = view(mask)
+    if min(mask.shape) < MIN_BOX:
+        return lines
+    for turn in range(4):
+        # Each side of the frame in turn as the top.
+        seen = np.rot90(mask, turn)
         coverage = seen.mean(axis=1)
-        band = max(2, round(EDGE_BAND * len(coverage)))
-        crossed = coverage[:band] >= STRAIGHT
+        crossed = coverage[:max(2, round(EDGE_BAND * len(coverage)))] >= STRAIGHT
         if not crossed.any():
             continue
         first = int(np.argmax(crossed))
         last = first + int(np.argmin(np.append(crossed[first:], False)))
-        if (first > 0 and coverage[first - 1] >= BESIDE_LINE) or (last < len(coverage) and coverage[last] >= BESIDE_LINE):
+        if (first > 0 and coverage[first - 1] >= BESIDE_LINE) or (last < len(coverage)
+                                                                 and coverage[last] >= BESIDE_LINE):
             continue
         rest = seen.copy()
         rest[first:last] = False
-        if rest.sum() < MIN_WRITING * rest.size or last - first > THINNER * stroke_width(rest):
+        if rest.sum() < MIN_WRITING * rest.size:
+            continue
+        pen = stroke_width(rest)
+        if pen < MEASURABLE_PEN or last - first > THINNER * pen:
             continue
         line = np.zeros_like(seen)
         line[first:last] = seen[first:last]
-        lines |= back(line)
+        lines |= np.rot90(line, -turn)
     return lines
 
 

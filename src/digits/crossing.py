@@ -51,10 +51,11 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
     apart from it, the object is not a digit beside that writing (as dark, close, on its
     line, and no straight bar longer than the writing is tall), it is not a pen lying onto a
     digit (``pens_onto_digits``), and it holds no wide dark area no deeper than a shadow
-    (``digits.ink.MAX_SHADOW``: a shadow, which writing in it may join). Otherwise only the part running from the sheet's rim that a long straight
-    line fits in (an opening along the object's own direction) and a wide square does not (a
-    shadow is wide, a pen is not) is removed, so writing a pen touches stays, and the strokes
-    the pen crossed are joined again (``digits.ink.bridged``). The paper under it is ``paper_shade``.
+    (``digits.ink.MAX_SHADOW``: a shadow, which writing in it may join). Otherwise only the
+    part running from the sheet's rim that a long straight line fits in (an opening along the
+    object's own direction) and a wide square does not (a shadow is wide, a pen is not) is
+    removed, so writing a pen touches stays, and the strokes the pen crossed are joined again
+    (``digits.ink.bridged``). The paper under it is ``paper_shade``.
     """
     from scipy import ndimage
 
