@@ -187,8 +187,9 @@ def edge_lines(mask: np.ndarray) -> np.ndarray:
             continue
         first = int(np.argmax(crossed))
         last = first + int(np.argmin(np.append(crossed[first:], False)))
-        if (first > 0 and coverage[first - 1] >= BESIDE_LINE) or (last < len(coverage)
-                                                                 and coverage[last] >= BESIDE_LINE):
+        before = coverage[first - 1] if first > 0 else 0.0
+        after = coverage[last] if last < len(coverage) else 0.0
+        if max(before, after) >= BESIDE_LINE:
             continue
         rest = seen.copy()
         rest[first:last] = False

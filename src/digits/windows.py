@@ -66,6 +66,9 @@ ROW_MARK = 0.25
 PANE_MARKS = 0.3
 MIN_PANE_SHARE = 0.02
 
+# A window: its box in the picture, and its mask (holes filled) within that box.
+Window = tuple[tuple[slice, slice], np.ndarray]
+
 
 def rectangle_fill(region: np.ndarray) -> float:
     """The share of the smallest rectangle around ``region`` that it fills, counting whole pixels."""
@@ -104,7 +107,7 @@ def tall_marks(window: np.ndarray, marks: np.ndarray) -> int:
     return sum(1 for box in ndimage.find_objects(labels) if box is not None and box[0].stop - box[0].start >= least)
 
 
-def pane(windows: list[tuple[tuple[slice, slice], np.ndarray]], dark: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray]]:
+def pane(windows: list[Window], dark: np.ndarray) -> list[Window]:
     """The largest of ``windows`` (box, filled mask) that holds a row of light digits (see the module's note), as a
     list of one; [] if none."""
     rows = []
@@ -115,7 +118,7 @@ def pane(windows: list[tuple[tuple[slice, slice], np.ndarray]], dark: np.ndarray
     return [max(rows, key=lambda window: int(window[1].sum()))] if rows else []
 
 
-def counter_windows(windows: list[tuple[tuple[slice, slice], np.ndarray]]) -> list[tuple[tuple[slice, slice], np.ndarray]]:
+def counter_windows(windows: list[Window]) -> list[Window]:
     """The windows of one counter among ``windows`` (box, filled mask): alike in size and in a row; [] if too few."""
     if len(windows) < MIN_WINDOWS:
         return []
@@ -152,7 +155,8 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
         if label not in edge and is_window(filled, filled & ~dark[box]):
             windows.append((box, filled))
     counter = pane(windows, dark) if one_pane else counter_windows(windows)
-    if sum(int(filled.sum()) for _, filled in counter) < (MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE) * image.size:
+    least_share = MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE
+    if sum(int(filled.sum()) for _, filled in counter) < least_share * image.size:
         return grey
     if one_pane:
         regions = [(box, filled, False) for box, filled in counter]
