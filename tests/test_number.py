@@ -2,13 +2,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from digits.cli import main
 from digits.grouping import group_components, split_touching
 from digits.number import segment
 from digits.predict import recognise_numbers
 from digits.preprocess import NoDigitError
+
+
+def printed(size: int) -> ImageFont.FreeTypeFont:
+    from digits.printed import families
+
+    return ImageFont.truetype(str(families()[0][0]), size)
 
 
 def paper_number(digits: list[np.ndarray], gap: int = 10, height: int = 56) -> Image.Image:
@@ -323,3 +329,33 @@ def test_a_lone_one_beside_dashes_at_the_frames_edge_is_not_taken_for_a_pen():
     ink[80:140, 150:156] = 1.0  # a 1
     kept = without_pens(without_frame_slivers(ink))
     assert kept[0].max() == 0.0 and kept[80:140, 150:156].min() == 1.0
+
+
+def test_a_unit_beside_a_number_is_no_digit_of_it():
+    # "kWh" printed beside the digits, under half as tall: the model declines it, and the whole reading
+    # was declined with it ("part 5 of 5 does not look like a digit").
+    face = Image.new("L", (420, 120), 225)
+    draw = ImageDraw.Draw(face)
+    draw.text((20, 20), "0032", font=printed(64), fill=20)
+    draw.text((200, 60), "kWh", font=printed(30), fill=20)
+    assert recognise_numbers([face])[0].number == "0032"
+
+
+def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
+    from digits.number import without_labels
+
+    def part(digit, left, height):
+        return {"digit": digit, "confidence": 0.99, "box": [left, 0, 20, height]}
+
+    reading = [part(None, 0, 12), part(4, 40, 30), part(1, 70, 29), part(7, 100, 31), part(None, 140, 14),
+               part(None, 170, 11)]
+    kept, groups = without_labels(reading, [0, 1, 2, 3, 4, 5])
+    assert [item["digit"] for item in kept] == [4, 1, 7] and groups == [1, 2, 3]
+    # A declined part as tall as the digits, one as close to them as they stand to each other, or one
+    # between them, stays: the number is not read.
+    tall = [part(4, 0, 30), part(1, 30, 29), part(None, 70, 28)]
+    assert without_labels(tall, [0, 1, 2])[0] == tall
+    close = [part(4, 0, 30), part(1, 30, 29), part(None, 52, 18)]
+    assert without_labels(close, [0, 1, 2])[0] == close
+    inner = [part(4, 0, 30), part(None, 40, 10), part(7, 80, 31)]
+    assert without_labels(inner, [0, 1, 2])[0] == inner

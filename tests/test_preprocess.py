@@ -654,6 +654,8 @@ def test_a_digits_box_on_a_turned_ruled_page_is_as_tall_as_on_a_level_one(mnist)
     # A pencil beside a faint digit was read as 1; a coin beside one was boxed with it ("a dot").
     ("pencil-beside-a-faint-digit-7.jpg", 7),
     ("coin-beside-a-faint-digit-5.jpg", 5),
+    # An envelope's stamp beside the digit was read with it: "this does not look like a digit (98% sure)".
+    ("envelope-with-a-stamp-3.jpg", 3),
 ])
 def test_objects_lying_on_the_sheet_are_no_ink(name, digit):
     from digits.predict import recognise
@@ -686,6 +688,21 @@ def test_an_object_is_told_from_writing_by_its_width():
     face = ((distance >= 100) & (distance <= 106)).astype(np.float32)
     face[(np.hypot(rows - 120, columns - 115) <= 10) | (np.hypot(rows - 120, columns - 185) <= 10)] = 1.0
     assert lying_objects(face) is None
+
+
+def test_a_filled_rectangle_beside_writing_is_an_object():
+    from digits.objects import lying_objects
+
+    ink = np.zeros((300, 300), dtype=np.float32)
+    ink[30:90, 200:240] = 1.0  # a stamp, 40 pixels wide
+    ink[100:180, 60:63] = 1.0  # thin writing
+    ink[100:103, 60:110] = 1.0
+    objects = lying_objects(ink)
+    assert objects is not None and objects[30:90, 200:240].all() and not objects[100:180, 60:110].any()
+    # A bold 1 beside the writing is as wide as a stroke of its own: no object.
+    ink[30:90, 200:240] = 0.0
+    ink[40:200, 200:208] = 1.0
+    assert lying_objects(ink) is None
 
 
 def test_a_bold_1_beside_faint_specks_stays():

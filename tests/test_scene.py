@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digits.preprocess import grey_of, scale_mnist, to_model_input
-from digits.scene import find_sheet, sheet_angle, sheet_mask
+from digits.scene import find_plate, find_sheet, sheet_angle, sheet_mask
 
 
 def desk_with_sheet(digit: np.ndarray, angle: float = 0.0, desk: float = 0.25, pen: bool = False) -> Image.Image:
@@ -459,3 +459,51 @@ def test_a_wide_dark_pen_reaching_in_is_no_shadow():
     cleaned = without_crossing_objects(image, inner)
     assert not (cleaned[20:90, 70:100] < 0.4).any()
     assert np.array_equal(cleaned[110:151, 30:131] < 0.7, image[110:151, 30:131] < 0.7)
+
+
+def test_a_meter_on_a_dark_plate_is_cut_out_as_a_sheet_on_the_negative():
+    # A black plate on a grey wall holding a counter, its unit and labels: no light sheet, so the
+    # counter's windows were a small share of the whole photo and the wall's light took part in
+    # reading it. The plate is a sheet on the negative: cut out, set upright, turned back.
+    from digits.predict import recognise_numbers
+
+    photo = Image.open(IMAGES / "meter-with-its-unit-on-a-dark-plate-0032.jpg")
+    grey = grey_of(photo)
+    assert find_sheet(grey) is grey
+    plate = find_plate(grey)
+    assert plate is not None and plate.size < 0.5 * grey.size
+    assert float(np.median(plate)) < float(np.median(grey)) - 0.1
+    assert recognise_numbers([photo])[0].number == "0032"
+
+
+def test_a_phone_lying_on_a_desk_is_no_plate():
+    # Dark, solid and rectangular, as a meter's plate is, but nothing on it: the photo is read whole.
+    rng = np.random.default_rng(5)
+    desk = Image.new("F", (400, 360), 0.7)
+    desk.paste(Image.new("F", (140, 220), 0.12).rotate(12, expand=True, fillcolor=0.7), (120, 50))
+    photo = np.clip(np.asarray(desk) + rng.normal(0, 0.02, (360, 400)), 0, 1).astype(np.float32)
+    assert find_plate(photo) is None
+
+
+def test_a_round_meter_face_is_not_turned():
+    # A water meter's round white face: its smallest rectangle's turn is any (here 45 degrees), and
+    # the face was turned by it, its row of wheels read as a diagonal.
+    from digits.predict import recognise_numbers
+
+    photo = Image.open(IMAGES / "meter-with-a-round-face-02197.jpg")
+    assert recognise_numbers([photo])[0].number == "02197"
+
+
+def test_only_a_disc_or_a_mild_ellipse_is_round():
+    from digits.scene import hull_points, is_round
+
+    rows, columns = np.mgrid[:200, :200]
+    assert is_round(hull_points(np.hypot(rows - 100, columns - 100) < 80))
+    assert is_round(hull_points(((rows - 100) / 60) ** 2 + ((columns - 100) / 80) ** 2 < 1))
+    square = np.zeros((200, 200), dtype=bool)
+    square[30:170, 30:170] = True
+    assert not is_round(hull_points(square))
+    # A sheet a shadow cuts at a corner is still no dial.
+    square[120:, 120:] = False
+    assert not is_round(hull_points(square))
+

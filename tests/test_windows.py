@@ -168,3 +168,31 @@ def test_light_wheels_in_a_black_frame_in_a_photo_are_read():
     # digits"). On the negative the wheels are dark windows in a face as light as the frame.
     photo = Image.open(IMAGES / "meter-with-light-wheels-in-a-black-frame-47193.jpg")
     assert recognise_numbers([photo])[0].number == "47193"
+
+
+def test_a_counter_far_away_in_a_photo_is_read():
+    # Light wheels in a blue plate on a wall, the windows covering 1-2 % of the photo: too little
+    # for a counter before, so the wheels were read as ink ("parts 1, 2, 3, 4 and 7 of 7 do not
+    # look like digits"). Each window holds a digit over half its height.
+    photo = Image.open(IMAGES / "meter-far-away-on-a-wall-3423902.jpg")
+    assert recognise_numbers([photo])[0].number == "3423902"
+
+
+def test_a_small_row_of_keys_is_no_counter():
+    # Dark keys in a row covering 3 % of a light picture, each holding a bold letter a third of its height.
+    picture = Image.new("L", (900, 700), 225)
+    draw = ImageDraw.Draw(picture)
+    for index, letter in enumerate("QWERTY"):
+        left = 200 + index * 70
+        draw.rectangle([left, 320, left + 59, 379], fill=30)
+        draw.text((left + 18, 336), letter, font=printed_face(26), fill=230, stroke_width=1, stroke_fill=230)
+    grey = grey_of(picture)
+    assert within_dark_windows(grey) is grey
+    # The same row holding digits as tall as a wheel's is a counter.
+    for index, character in enumerate("904512"):
+        left = 200 + index * 70
+        draw.rectangle([left, 320, left + 59, 379], fill=30)
+        draw.text((left + 15, 322), character, font=printed_face(48), fill=230)
+    digits = grey_of(picture)
+    assert within_dark_windows(digits) is not digits
+

@@ -33,6 +33,12 @@ JOINING_INK = 0.5 * INK_THRESHOLD
 # slants between these many degrees (beyond MAX_TILT it is more likely a column).
 LINE_ELONGATION = 2.0
 MIN_TILT, MAX_TILT = 6.0, 35.0
+# A part at either end of a reading that the model declines is a label beside the number (a
+# counter's unit, "kWh" at 0.4-0.6 of its wheels' digits high) when it is under LABEL_HEIGHT of the
+# digits' median height and stands LABEL_GAP of their median width or more apart from them (a small
+# written digit that the model declines stands as close as the others).
+LABEL_HEIGHT = 0.7
+LABEL_GAP = 0.5
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -239,11 +245,37 @@ def read_number(image, recogniser) -> dict:
     digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
+    digits, groups_of = without_labels(digits, groups_of)
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
     return {"number": with_marks([str(item["digit"]) for item in digits], groups_of, marks),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
+
+
+def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
+    """The parts read (and the groups they came from) without those at either end that the model declines, that
+    stand under LABEL_HEIGHT of the read digits' median height and apart from the next part by LABEL_GAP of their
+    median width: a unit beside a counter ("kWh", "m³"), no digit of it. Two parts at least are kept."""
+    sizes = [item["box"] for item in digits if item["digit"] is not None]
+    if len(digits) < 3 or not sizes:
+        return digits, groups_of
+    height = float(np.median([box[3] for box in sizes]))
+    gap = LABEL_GAP * float(np.median([box[2] for box in sizes]))
+    digits, groups_of = list(digits), list(groups_of)
+
+    def is_label(part: dict, beside: dict, after: bool) -> bool:
+        left, right = (beside, part) if after else (part, beside)
+        apart = right["box"][0] - (left["box"][0] + left["box"][2])
+        return part["digit"] is None and part["box"][3] < LABEL_HEIGHT * height and apart >= gap
+
+    while len(digits) > 2 and is_label(digits[-1], digits[-2], after=True):
+        digits.pop()
+        groups_of.pop()
+    while len(digits) > 2 and is_label(digits[0], digits[1], after=False):
+        digits.pop(0)
+        groups_of.pop(0)
+    return digits, groups_of
 
 
 def takes_narrow_parts(group: Group) -> bool:

@@ -1,4 +1,4 @@
-"""Things lying on the sheet: a pen, a pencil, a coin, a magnet.
+"""Things lying on the sheet: a pen, a pencil, a coin, a magnet, a stamp.
 
 On a photo of paper on a desk they are as dark as ink or darker, and far thicker than any
 stroke. Left in, a pen was read as a 1, a coin as a dot beside the digit; and the ink's
@@ -10,7 +10,10 @@ threshold. A mark of the ink map is such an object when it is solid (no hole) an
   as a stroke); or
 - a straight bar: its spread BAR_LIKE times longer than wide (``digits.ink.principal_axis``),
   as wide all along (its area at least BAR_FILL of its box's longer side times its width),
-  and at least OBJECT_WIDTH times as wide as the writing's strokes.
+  and at least OBJECT_WIDTH times as wide as the writing's strokes; or
+- a block: filling BLOCK_FILL of the smallest rectangle around it (``digits.scene.rectangle_fill``),
+  and at least OBJECT_WIDTH times as wide as the writing's strokes. An envelope's stamp, a label,
+  a phone lying flat: no pen draws a filled rectangle (a bold 1 is as wide as its own stroke).
 
 The writing's stroke width is the widest among the other marks (``writing_width``): writing
 is one pen, so a 1 among other digits is as wide as they are, and a bold 1 beside thin
@@ -31,12 +34,14 @@ from scipy import ndimage
 
 from digits.ink import (CROP_SIZE, INK_THRESHOLD, MIN_INK_PIXELS, SPECK_FRACTION, components, principal_axis,
                         stroke_width)
+from digits.scene import rectangle_fill
 
 DISK_LIKE = 1.6
 DISK_WIDTH = 2.5
 BAR_LIKE = 5.0
 BAR_FILL = 0.6
 OBJECT_WIDTH = 3.0
+BLOCK_FILL = 0.85
 # A solid mark's holes cover at most this share of it (a coin's highlight may leave a pinhole).
 SOLID = 0.05
 # Pixels of the working size taken around an object at least.
@@ -64,6 +69,9 @@ def lying_objects(ink: np.ndarray) -> np.ndarray | None:
         if area <= DISK_LIKE * np.pi * (width / 2) ** 2:
             disks.add(label)
         elif principal_axis(*np.nonzero(piece))[0] >= BAR_LIKE and area >= BAR_FILL * max(piece.shape) * width:
+            bars.add(label)
+        elif rectangle_fill(piece) >= BLOCK_FILL:
+            # A block is measured as a bar is: against OBJECT_WIDTH.
             bars.add(label)
     candidates = disks | bars
     if not candidates:

@@ -89,6 +89,15 @@ TRIMMED = 0.9
 ROUGH = 0.25
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
+# A sheet whose hull's perimeter squared is at most this many times 4π its area is round, and is
+# not turned: a disc gives 1, an ellipse 0.6 times as wide as long 1.1 (a dial seen at a slant), a
+# square 1.27.
+ROUND = 1.1
+# A dark plate holds something: at least WRITTEN_SHARE of it is darker on the negative than its own
+# grey by WRITTEN_DEPTH of its contrast with the rest (meter plates on test photos: 6-45 %; a bold 6
+# in marker, taken for a plate: 2.6 %, and no rectangle).
+WRITTEN_SHARE = 0.01
+WRITTEN_DEPTH = 0.25
 # A light pen or cable touching the sheet, or the light grain of a wooden desk, joins it (with
 # the corners the closing fills between them): an opening reaching this share of the light
 # region's side (the square root of its area) in from each edge takes such narrow parts off.
@@ -146,6 +155,25 @@ def smallest_rectangle(hull: np.ndarray) -> tuple[float, float]:
         if along * across < best_area:
             best_area, best_angle = along * across, degrees
     return best_area, best_angle
+
+
+def rectangle_fill(region: np.ndarray) -> float:
+    """The share of the smallest rectangle around ``region`` that it fills, counting whole pixels."""
+    hull = hull_points(region)
+    if len(hull) < 3:
+        return 1.0  # a line: it fills its (thin) rectangle
+    area, _ = smallest_rectangle(hull)
+    perimeter = float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]), axis=0).T).sum())
+    # The hull runs through pixel centres: half a pixel all round is outside it.
+    return float(region.sum()) / (area + perimeter / 2 + 1)
+
+
+def is_round(hull: np.ndarray) -> bool:
+    """Whether the convex ``hull`` (its points in order) is about a circle or an ellipse (ROUND)."""
+    closed = np.vstack([hull, hull[:1]]).astype(np.float64)
+    perimeter = float(np.hypot(*np.diff(closed, axis=0).T).sum())
+    area = 0.5 * abs(float(np.dot(closed[:-1, 0], closed[1:, 1]) - np.dot(closed[1:, 0], closed[:-1, 1])))
+    return area > 0 and perimeter ** 2 <= ROUND * 4 * math.pi * area
 
 
 def sheet_angle(hull: np.ndarray) -> float:
@@ -415,12 +443,47 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     Returns float32 grey levels in [0, 1], at most ``WORKING_SIZE`` pixels a side (and, for a
     sheet cut out of a photo, at least ``CROP_SIZE``: ``as_photo``).
     """
-    from scipy import ndimage
-
     image = shrink(grey, WORKING_SIZE)
     sheet = sheet_mask(image)
-    if sheet is None:
-        return grey
+    return grey if sheet is None else cut_out(grey, image, sheet)
+
+
+def find_plate(grey: np.ndarray) -> np.ndarray | None:
+    """A plate or card darker than what surrounds it (a meter's housing on a light wall, brown card on a white
+    desk), cut out as ``find_sheet`` cuts a sheet; None when there is none.
+
+    The plate is a sheet on the negative (``sheet_mask``) that fills SHEET_RECTANGLE of the smallest rectangle
+    around it and holds something (``is_written``): it is cut out there and turned back. Crops have none.
+    """
+    image = shrink(grey, WORKING_SIZE)
+    if is_crop(grey) or min(image.shape) < MIN_SCENE_SIZE:
+        return None
+    negative = (1.0 - image).astype(np.float32)
+    plate = sheet_mask(negative)
+    if plate is None or rectangle_fill(plate) < SHEET_RECTANGLE or not is_written(negative, plate):
+        return None
+    turned = (1.0 - grey).astype(np.float32)
+    cut = cut_out(turned, negative, plate)
+    return None if cut is turned else (1.0 - cut).astype(np.float32)
+
+
+def is_written(image: np.ndarray, sheet: np.ndarray) -> bool:
+    """Whether at least WRITTEN_SHARE of the ``sheet`` (within its rim) is darker than its own grey by WRITTEN_DEPTH of
+    its contrast with the rest of ``image``: a plate holds wheels and labels, a phone or a bold stroke nothing."""
+    from scipy import ndimage
+
+    smooth = ndimage.median_filter(image, size=3)
+    inside = smooth[ndimage.binary_erosion(sheet, iterations=3)]
+    if inside.size == 0:
+        return False
+    own, ground = float(np.median(inside)), float(np.median(smooth[~sheet]))
+    return float(np.mean(inside < own - WRITTEN_DEPTH * (own - ground))) >= WRITTEN_SHARE
+
+
+def cut_out(grey: np.ndarray, image: np.ndarray, sheet: np.ndarray) -> np.ndarray:
+    """The ``sheet`` (its mask on ``image``, ``grey`` shrunk) cut out of ``grey`` and turned upright (``find_sheet``)."""
+    from scipy import ndimage
+
     if is_crop(grey) and outside_on_edge(sheet) < RING_OUTSIDE:
         # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
         # A small photo of a sheet on a desk is two clean tones too, but the desk rings the sheet.
@@ -433,7 +496,9 @@ def find_sheet(grey: np.ndarray) -> np.ndarray:
     if inner.sum() < MIN_SHEET_FRACTION * sheet.sum():
         return grey
     paper = float(np.median(image[inner]))  # fills the corners a turn opens; replaced below
-    angle = sheet_angle(hull_points(sheet))
+    hull = hull_points(sheet)
+    # A round face (a meter's dial) has no edges to set upright by: its smallest rectangle's turn is any.
+    angle = 0.0 if is_round(hull) else sheet_angle(hull)
     if abs(angle) >= MIN_TURN:
         image = np.asarray(Image.fromarray(image, mode="F").rotate(angle, resample=Image.Resampling.BILINEAR,
                                                                    expand=True, fillcolor=paper), dtype=np.float32)

@@ -7,7 +7,9 @@ holes in it. When two or more dark regions of about one size, side by side in a 
 from the picture's border (its outer twentieth), are nearly rectangles holding thin light
 marks, they are windows: everything outside the hulls of the dark regions of a window's size
 is painted the windows' shade, and what is left is light digits on dark ground, as any other
-strip.
+strip. The windows must cover a twentieth of the picture, or, for a counter far away in a photo
+(a meter on a wall), a two-hundredth when the windows stand side by side and every one holds a
+mark half its height: a wheel's digit is, a key's letter is not.
 
 Light wheels holding dark digits in a dark frame or housing are the same on the negative:
 there the wheels are dark windows holding light digits, and the frame, however it is shaded,
@@ -30,7 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import WORKING_SIZE, border, shrink
-from digits.scene import hull_mask, hull_points, rectangle_sides, smallest_rectangle
+from digits.scene import hull_mask, hull_points, rectangle_fill, rectangle_sides, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
 MIN_WINDOW_CONTRAST = 0.15
@@ -46,8 +48,15 @@ MAX_STROKE = 0.3
 MIN_WINDOWS = 2
 ALIKE_AREA = 2.0
 SAME_ROW = 0.5
-# The windows together cover at least this share of the picture.
+# The windows together cover at least this share of the picture; a counter far away in a photo
+# (a meter on a wall) at least SMALL_COUNTER_SHARE, when every window holds a mark at least
+# TALL_DIGIT of its shorter side high: a wheel's digit, not a key's letter or a form's tick.
 MIN_WINDOWS_SHARE = 0.05
+SMALL_COUNTER_SHARE = 0.005
+TALL_DIGIT = 0.5
+# Such a small counter's windows also stand side by side, the gap to the next at most this share of
+# their median width (wheels: a fifth to a half).
+NEXT_WINDOW = 1.0
 # Dark regions smaller than this many pixels are specks, never windows.
 MIN_REGION = 64
 # Dark regions at least this share of a window's median area are windows too (one whose digit
@@ -70,17 +79,6 @@ MIN_PANE_SHARE = 0.02
 Window = tuple[tuple[slice, slice], np.ndarray]
 
 
-def rectangle_fill(region: np.ndarray) -> float:
-    """The share of the smallest rectangle around ``region`` that it fills, counting whole pixels."""
-    hull = hull_points(region)
-    if len(hull) < 3:
-        return 1.0  # a line: it fills its (thin) rectangle
-    area, _ = smallest_rectangle(hull)
-    perimeter = float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]), axis=0).T).sum())
-    # The hull runs through pixel centres: half a pixel all round is outside it.
-    return float(region.sum()) / (area + perimeter / 2 + 1)
-
-
 def is_window(window: np.ndarray, marks: np.ndarray) -> bool:
     """Whether a dark region (``window``, holes filled) holding ``marks`` is a counter's window."""
     share = marks.sum() / window.sum()
@@ -98,6 +96,32 @@ def shorter_side(region: np.ndarray) -> float:
     if len(hull) < 3:
         return 1.0
     return min(rectangle_sides(hull, smallest_rectangle(hull)[1])) + 1.0
+
+
+def tallest_mark(window: np.ndarray, marks: np.ndarray) -> float:
+    """The height of the tallest of ``marks`` in ``window``, as a share of its shorter side."""
+    labels, _ = ndimage.label(marks)
+    heights = [box[0].stop - box[0].start for box in ndimage.find_objects(labels) if box is not None]
+    return max(heights, default=0) / shorter_side(window)
+
+
+def covers_enough(counter: list[Window], dark: np.ndarray, one_pane: bool) -> bool:
+    """Whether the windows of a counter (or ``one_pane``) cover enough of the picture (``dark``: its dark pixels):
+    MIN_PANE_SHARE for a pane, MIN_WINDOWS_SHARE for a row of windows, or SMALL_COUNTER_SHARE for a row side by
+    side whose every window holds a mark TALL_DIGIT of its shorter side high."""
+    covered = sum(int(filled.sum()) for _, filled in counter) / dark.size
+    if one_pane or covered >= MIN_WINDOWS_SHARE:
+        return covered >= (MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE)
+    return (covered >= SMALL_COUNTER_SHARE and side_by_side(counter)
+            and all(tallest_mark(filled, filled & ~dark[box]) >= TALL_DIGIT for box, filled in counter))
+
+
+def side_by_side(windows: list[Window]) -> bool:
+    """Whether ``windows`` stand side by side, each apart from the next by at most NEXT_WINDOW of their median
+    width: a counter's wheels, not bold 0s of one (their holes are windows on the negative) a wheel apart."""
+    spans = sorted((box[1].start, box[1].stop) for box, _ in windows)
+    width = float(np.median([stop - start for start, stop in spans]))
+    return all(following[0] - previous[1] <= NEXT_WINDOW * width for previous, following in zip(spans, spans[1:]))
 
 
 def tall_marks(window: np.ndarray, marks: np.ndarray) -> int:
@@ -155,8 +179,7 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
         if label not in edge and is_window(filled, filled & ~dark[box]):
             windows.append((box, filled))
     counter = pane(windows, dark) if one_pane else counter_windows(windows)
-    least_share = MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE
-    if sum(int(filled.sum()) for _, filled in counter) < least_share * image.size:
+    if not covers_enough(counter, dark, one_pane):
         return grey
     if one_pane:
         regions = [(box, filled, False) for box, filled in counter]
