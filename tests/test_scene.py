@@ -485,6 +485,16 @@ def test_a_phone_lying_on_a_desk_is_no_plate():
     assert find_plate(photo) is None
 
 
+def test_a_bold_digit_drawn_on_a_canvas_is_no_plate():
+    # Dark, solid and nearly rectangular, holding its loops, but on a drawing's flat background: it was
+    # cut out as a plate and read as 6.
+    from digits.predict import recognise
+
+    drawing = Image.open(IMAGES / "bold-8-drawn-on-a-canvas.png")
+    assert find_plate(grey_of(drawing)) is None
+    assert recognise([drawing])[0].digit == 8
+
+
 def test_a_round_meter_face_is_not_turned():
     # A water meter's round white face: its smallest rectangle's turn is any (here 45 degrees), and
     # the face was turned by it, its row of wheels read as a diagonal.

@@ -453,7 +453,8 @@ def find_plate(grey: np.ndarray) -> np.ndarray | None:
     desk), cut out as ``find_sheet`` cuts a sheet; None when there is none.
 
     The plate is a sheet on the negative (``sheet_mask``) that fills SHEET_RECTANGLE of the smallest rectangle
-    around it and holds something (``is_written``): it is cut out there and turned back. Crops have none.
+    around it and holds something (``is_written``), in a photo (what surrounds it varies by DRAWN_GROUND at
+    least): it is cut out there and turned back. Crops and drawings have none.
     """
     image = shrink(grey, WORKING_SIZE)
     if is_crop(grey) or min(image.shape) < MIN_SCENE_SIZE:
@@ -461,6 +462,9 @@ def find_plate(grey: np.ndarray) -> np.ndarray | None:
     negative = (1.0 - image).astype(np.float32)
     plate = sheet_mask(negative)
     if plate is None or rectangle_fill(plate) < SHEET_RECTANGLE or not is_written(negative, plate):
+        return None
+    if robust_spread(image[~plate]) < DRAWN_GROUND:
+        # A drawing's flat background: the dark "plate" is a bold digit drawn on it.
         return None
     turned = (1.0 - grey).astype(np.float32)
     cut = cut_out(turned, negative, plate)
