@@ -344,8 +344,8 @@ def test_a_unit_beside_a_number_is_no_digit_of_it():
 def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
     from digits.number import without_labels
 
-    def part(digit, left, height):
-        return {"digit": digit, "confidence": 0.99, "box": [left, 0, 20, height]}
+    def part(digit, left, height, width=20):
+        return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, height]}
 
     reading = [part(None, 0, 12), part(4, 40, 30), part(1, 70, 29), part(7, 100, 31), part(None, 140, 14),
                part(None, 170, 11)]
@@ -359,3 +359,6 @@ def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
     assert without_labels(close, [0, 1, 2])[0] == close
     inner = [part(4, 0, 30), part(None, 40, 10), part(7, 80, 31)]
     assert without_labels(inner, [0, 1, 2])[0] == inner
+    # Nor one taller than wide, as a small digit is: a label is a word.
+    narrow = [part(4, 0, 30), part(1, 30, 29), part(None, 70, 20, width=12)]
+    assert without_labels(narrow, [0, 1, 2])[0] == narrow

@@ -513,7 +513,10 @@ def test_only_a_disc_or_a_mild_ellipse_is_round():
     square = np.zeros((200, 200), dtype=bool)
     square[30:170, 30:170] = True
     assert not is_round(hull_points(square))
-    # A sheet a shadow cuts at a corner is still no dial.
+    # A sheet a shadow cuts at a corner is still no dial, nor is a card with rounded corners, turned.
     square[120:, 120:] = False
     assert not is_round(hull_points(square))
+    card = Image.new("L", (300, 300), 0)
+    ImageDraw.Draw(card).rounded_rectangle([50, 50, 250, 250], radius=50, fill=255)
+    assert not is_round(hull_points(np.asarray(card.rotate(30)) > 127))
 

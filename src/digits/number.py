@@ -35,8 +35,9 @@ LINE_ELONGATION = 2.0
 MIN_TILT, MAX_TILT = 6.0, 35.0
 # A part at either end of a reading that the model declines is a label beside the number (a
 # counter's unit, "kWh" at 0.4-0.6 of its wheels' digits high) when it is under LABEL_HEIGHT of the
-# digits' median height and stands LABEL_GAP of their median width or more apart from them (a small
-# written digit that the model declines stands as close as the others).
+# digits' median height, at least as wide as high (a word, no digit) and stands LABEL_GAP of their
+# median width or more apart from them (a small written digit that the model declines stands as close
+# as the others).
 LABEL_HEIGHT = 0.7
 LABEL_GAP = 0.5
 
@@ -255,8 +256,9 @@ def read_number(image, recogniser) -> dict:
 
 def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
     """The parts read (and the groups they came from) without those at either end that the model declines, that
-    stand under LABEL_HEIGHT of the read digits' median height and apart from the next part by LABEL_GAP of their
-    median width: a unit beside a counter ("kWh", "m³"), no digit of it. Two parts at least are kept."""
+    stand under LABEL_HEIGHT of the read digits' median height, at least as wide as high, and apart from the next
+    part by LABEL_GAP of their median width: a unit beside a counter ("kWh", "m³"), no digit of it. Two parts at
+    least are kept."""
     sizes = [item["box"] for item in digits if item["digit"] is not None]
     if len(digits) < 3 or not sizes:
         return digits, groups_of
@@ -267,7 +269,8 @@ def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict]
     def is_label(part: dict, beside: dict, after: bool) -> bool:
         left, right = (beside, part) if after else (part, beside)
         apart = right["box"][0] - (left["box"][0] + left["box"][2])
-        return part["digit"] is None and part["box"][3] < LABEL_HEIGHT * height and apart >= gap
+        width_of, height_of = part["box"][2], part["box"][3]
+        return part["digit"] is None and height_of < LABEL_HEIGHT * height and width_of >= height_of and apart >= gap
 
     while len(digits) > 2 and is_label(digits[-1], digits[-2], after=True):
         digits.pop()

@@ -9,7 +9,7 @@ marks, they are windows: everything outside the hulls of the dark regions of a w
 is painted the windows' shade, and what is left is light digits on dark ground, as any other
 strip. The windows must cover a twentieth of the picture, or, for a counter far away in a photo
 (a meter on a wall), a two-hundredth when the windows stand side by side and every one holds a
-mark half its height: a wheel's digit is, a key's letter is not.
+mark half its shorter side high: a wheel's digit is, a key's letter mostly is not.
 
 Light wheels holding dark digits in a dark frame or housing are the same on the negative:
 there the wheels are dark windows holding light digits, and the frame, however it is shaded,
