@@ -6,7 +6,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digits.preprocess import grey_of, scale_mnist, to_model_input
-from digits.scene import find_plate, find_sheet, sheet_angle, sheet_mask
+from digits.plates import find_plate
+from digits.scene import find_sheet, sheet_angle, sheet_mask
 
 
 def desk_with_sheet(digit: np.ndarray, angle: float = 0.0, desk: float = 0.25, pen: bool = False) -> Image.Image:

@@ -25,7 +25,8 @@ from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritin
                         drop_specks, ink_map, normalise_stroke, resize)
 from digits.boxes import without_boxes
 from digits.pens import without_pen_beside
-from digits.scene import find_plate, find_sheet
+from digits.plates import find_plate
+from digits.scene import find_sheet
 from digits.stretched import narrowed
 from digits.windows import within_windows
 
@@ -268,7 +269,7 @@ def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) ->
 def find_writing(grey: np.ndarray) -> np.ndarray:
     """Where the writing is: the sheet (``digits.scene``), and on it a counter's dark windows, if any
     (``digits.windows``). With no sheet, a counter in the whole picture; failing that, a dark plate
-    (``digits.scene.find_plate``) and a counter on it."""
+    (``digits.plates.find_plate``) and a counter on it."""
     sheet = find_sheet(grey)
     if sheet is not grey:
         return within_windows(sheet)
