@@ -98,11 +98,11 @@ def shorter_side(region: np.ndarray) -> float:
     return min(rectangle_sides(hull, smallest_rectangle(hull)[1])) + 1.0
 
 
-def tallest_mark(window: np.ndarray, marks: np.ndarray) -> float:
-    """The height of the tallest of ``marks`` in ``window``, as a share of its shorter side."""
+def mark_heights(window: np.ndarray, marks: np.ndarray) -> list[float]:
+    """The height of each separate mark of ``marks`` in ``window``, as a share of its shorter side."""
     labels, _ = ndimage.label(marks)
-    heights = [box[0].stop - box[0].start for box in ndimage.find_objects(labels) if box is not None]
-    return max(heights, default=0) / shorter_side(window)
+    side = shorter_side(window)
+    return [(box[0].stop - box[0].start) / side for box in ndimage.find_objects(labels) if box is not None]
 
 
 def covers_enough(counter: list[Window], dark: np.ndarray, one_pane: bool) -> bool:
@@ -113,7 +113,8 @@ def covers_enough(counter: list[Window], dark: np.ndarray, one_pane: bool) -> bo
     if one_pane or covered >= MIN_WINDOWS_SHARE:
         return covered >= (MIN_PANE_SHARE if one_pane else MIN_WINDOWS_SHARE)
     return (covered >= SMALL_COUNTER_SHARE and side_by_side(counter)
-            and all(tallest_mark(filled, filled & ~dark[box]) >= TALL_DIGIT for box, filled in counter))
+            and all(max(mark_heights(filled, filled & ~dark[box]), default=0.0) >= TALL_DIGIT
+                    for box, filled in counter))
 
 
 def side_by_side(windows: list[Window]) -> bool:
@@ -126,9 +127,7 @@ def side_by_side(windows: list[Window]) -> bool:
 
 def tall_marks(window: np.ndarray, marks: np.ndarray) -> int:
     """How many separate ``marks`` in ``window`` are at least ROW_MARK of its shorter side high."""
-    labels, _ = ndimage.label(marks)
-    least = ROW_MARK * shorter_side(window)
-    return sum(1 for box in ndimage.find_objects(labels) if box is not None and box[0].stop - box[0].start >= least)
+    return sum(1 for height in mark_heights(window, marks) if height >= ROW_MARK)
 
 
 def pane(windows: list[Window], dark: np.ndarray) -> list[Window]:
