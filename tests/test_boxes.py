@@ -209,3 +209,21 @@ def test_only_a_thin_crisp_line_at_an_edge_is_a_boxs_side():
     assert not edge_lines(thin).any()
     # A 1 filling a narrow crop is no line along its side.
     assert not edge_lines(np.ones((60, 4), dtype=bool)).any()
+
+
+def test_a_line_as_thick_as_the_pen_goes_only_clear_of_the_writing():
+    from digits.boxes import edge_lines
+
+    # A ring 5 pixels wide and a line 4 pixels thick along the left edge, 6 pixels apart: the line goes.
+    ring = np.zeros((60, 50), dtype=bool)
+    rows, columns = np.mgrid[0:60, 0:50]
+    distance = np.hypot((rows - 29.5) / 29.5, (columns - 29.5) / 19.5)
+    ring[(distance <= 1.0) & (distance >= 0.8)] = True
+    apart = ring.copy()
+    apart[:, :4] = True
+    found = edge_lines(apart)
+    assert found[:, :4].all() and not found[:, 4:].any()
+    # The same line touching the ring (a stroke of the digit, as a 1's or 4's would be): it stays.
+    touching = apart.copy()
+    touching[28:32, 4:12] = True
+    assert not edge_lines(touching).any()

@@ -715,3 +715,22 @@ def test_a_bold_1_beside_faint_specks_stays():
     page[350:352, 300:302] = 0.6
     ink = ink_map(page)
     assert (ink[80:320, 192:210] > INK_THRESHOLD).all()
+
+
+@pytest.mark.parametrize("name, digit", [
+    # Lines of print beside the digit were read with it: "this does not look like a digit (91% sure)".
+    ("digit-beside-a-column-of-print-4.jpg", 4),
+    ("digit-between-columns-of-print-4.jpg", 4),
+    # The one mark on the sheet, as thick and straight as a pen, went as an object: "no ink: only 0 ink pixels".
+    ("bold-marker-1-on-a-white-sheet.jpg", 1),
+    # A form's box line at the crop's edge made three dark pieces, and the paper was taken for the ink.
+    ("crop-of-a-5-with-its-box-line-at-the-edge.jpg", 5),
+    # A box line as thick as the pen, clear of the digit, was read with it as "19".
+    ("crop-of-a-9-beside-its-box-line.jpg", 9),
+    # The paper that the 1's stem and base fence off was cut out as a sheet.
+    ("crop-of-a-1-with-a-base.png", 1),
+])
+def test_digits_among_print_lines_and_form_lines_are_read(name, digit):
+    from digits.predict import recognise
+
+    assert recognise([Image.open(IMAGES / name)])[0].digit == digit

@@ -196,3 +196,27 @@ def test_a_small_row_of_keys_is_no_counter():
     digits = grey_of(picture)
     assert within_dark_windows(digits) is not digits
 
+
+
+@pytest.mark.parametrize("name, number", [
+    # A shadow cast across the face joined the pane at half the way to the face's grey: no rectangle, no pane.
+    ("meter-whose-pane-a-shadow-joins-954169.jpg", "954169"),
+    # Found nearer the pane's darkness, its digits in the shadow are dimmer: the 1 went as a smudge (5994).
+    ("meter-with-a-shadow-across-its-pane-15994.jpg", "15994"),
+])
+def test_a_pane_that_a_shadow_crosses_is_read(name, number):
+    assert recognise_numbers([Image.open(IMAGES / name)])[0].number == number
+
+
+def test_a_panes_dim_columns_are_brought_to_the_brightest():
+    from digits.windows import MAX_GAIN, evened
+
+    pane = np.full((20, 60), 0.1, dtype=np.float32)
+    pane[5:15, 5:8] = 0.9  # a bright digit
+    pane[5:15, 45:48] = 0.4  # a dim one, in a shadow
+    pane[5:15, 25:28] = 0.15  # a faint smudge: brightened at most MAX_GAIN times
+    inside = np.ones_like(pane, dtype=bool)
+    result = evened(pane, inside, 0.1, 10)
+    assert result[10, 46] == pytest.approx(0.9, abs=1e-5) and result[10, 6] == pytest.approx(0.9, abs=1e-5)
+    assert result[10, 26] == pytest.approx(0.1 + MAX_GAIN * 0.05, abs=1e-5)
+    assert result[0, 0] == pytest.approx(0.1)

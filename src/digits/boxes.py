@@ -14,7 +14,8 @@ A crop that a form's field segmentation cut out holds one side of its box at an 
 (``edge_lines``): rows (or columns) at the frame's edge that ink crosses nearly all the way,
 a crisp line (the rows beside it are no such line), at most half as thick as the writing's
 strokes. A 7's bar at the top of a tight crop is written with the same pen as the rest, and
-no thinner; with a pen too thin to measure, or a frame under MIN_BOX across (a 1 filling a
+no thinner; a line that runs along the whole edge apart from the writing may be as thick as the
+pen; with a pen too thin to measure, or a frame under MIN_BOX across (a 1 filling a
 narrow crop), nothing is taken.
 
 A frame whose lines are thick or soft (a counter's wheel in its rim, in a photo; a row of
@@ -62,6 +63,9 @@ EDGE_BAND = 0.1
 BESIDE_LINE = 0.5
 THINNER = 0.5
 MEASURABLE_PEN = 3.0
+# A side that runs along WHOLE_EDGE of the frame and touches no writing may be as thick as the pen:
+# a form's line printed as thick as a fine pen writes, with the digit clear of it.
+WHOLE_EDGE = 0.97
 
 
 def side(piece: np.ndarray, first: bool) -> np.ndarray | None:
@@ -196,12 +200,23 @@ def edge_lines(mask: np.ndarray) -> np.ndarray:
         if rest.sum() < MIN_WRITING * rest.size:
             continue
         pen = stroke_width(rest)
-        if pen < MEASURABLE_PEN or last - first > THINNER * pen:
+        thinner = THINNER * pen
+        if apart_from_writing(seen, last) and (coverage[first:last] >= WHOLE_EDGE).all():
+            thinner = pen
+        if pen < MEASURABLE_PEN or last - first > thinner:
             continue
         line = np.zeros_like(seen)
         line[first:last] = seen[first:last]
         lines |= np.rot90(line, -turn)
     return lines
+
+
+def apart_from_writing(seen: np.ndarray, last: int) -> bool:
+    """Whether the ink reaching the frame's edge band up to row ``last`` of ``seen`` (the line's last row) lies
+    within NEAR rows beyond it: the line touches no writing."""
+    labels, _, slices = components(seen)
+    crossing = np.unique(labels[:last])
+    return all(slices[label - 1][0].stop <= last + NEAR for label in crossing[crossing > 0])
 
 
 def without_boxes(ink: np.ndarray) -> np.ndarray:

@@ -45,6 +45,11 @@ PIECE_SHARE = 0.01
 # crop too, but less of the border: the frame cuts the paper at its sides.)
 BACKGROUND_SHARE = 0.65
 BACKGROUND_RING = 0.7
+# A class covering MOSTLY_IMAGE of a crop and MOSTLY_RING of its border is the background however
+# many pieces either class is in: a box line at the crop's edge and a digit broken in two are three
+# dark pieces beside the paper's one. (A bold 1 cut out tight covers less of the border.)
+MOSTLY_IMAGE = 0.8
+MOSTLY_RING = 0.75
 # How much more light narrow structures must stand out (grey levels) to be taken for light ink in a photo.
 CLEAR_LEAD = 0.05
 # Both tails this far from the border's level: the border is a third tone (a frame, a counter's body).
@@ -212,7 +217,8 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
     the frame so much that the border is mixed, the digit is the class in fewer pieces
     (its strokes hold together; the frame cuts the background into corners and holes),
     unless that class has just one piece fewer and covers most of the image and border
-    (``BACKGROUND_SHARE``, ``BACKGROUND_RING``): a 5 or 7 whose bar stands apart from its
+    (``BACKGROUND_SHARE``, ``BACKGROUND_RING``), or covers nearly all of both (``MOSTLY_IMAGE``,
+    ``MOSTLY_RING``), whatever the pieces: a 5 or 7 whose bar stands apart from its
     body is in two pieces, the paper around it in one. Otherwise, and when both come in as many pieces,
     the class covering more of the whole image and of the border together is the
     background: ink rarely covers half of a crop.
@@ -221,8 +227,12 @@ def framed_background_is_light(grey: np.ndarray) -> bool | None:
     if not split.mixed:
         return None
     level, ring_light = split.level, split.light_share
+    image_light = float((grey > level).mean())
+    for light, image_share, ring_share in ((True, image_light, ring_light), (False, 1 - image_light, 1 - ring_light)):
+        if image_share >= MOSTLY_IMAGE and ring_share >= MOSTLY_RING:
+            return light
     light_pieces, dark_pieces = pieces(grey > level), pieces(grey <= level)
-    light_share = (float((grey > level).mean()) + ring_light) / 2
+    light_share = (image_light + ring_light) / 2
     if light_pieces != dark_pieces:
         fewer_is_light = light_pieces < dark_pieces
         fewer_share = light_share if fewer_is_light else 1.0 - light_share
@@ -442,8 +452,9 @@ def shadow_floor(image: np.ndarray, window: int | None = None) -> np.ndarray:
     return np.maximum(ndimage.uniform_filter(opened, size=max(3, window // 2)), opened)
 
 
-def ink_map(grey: np.ndarray) -> np.ndarray:
-    """Ink strength in [0, 1], white on black: polarity fixed, background flattened, noise floored.
+def ink_map(grey: np.ndarray, keep_objects: bool = False) -> np.ndarray:
+    """Ink strength in [0, 1], white on black: polarity fixed, background flattened, noise floored; objects
+    lying on the sheet taken out (``without_objects``) unless ``keep_objects``.
 
     Dark ink is measured against its paper's light (``paper_light`` of the background's
     smooth part): a shadow darkens the ink with the paper, and a digit in it is as strong as
@@ -482,7 +493,7 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
                                    "if a digit is there, use a sharper, less grainy image")
             raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
         contrast = faint
-    ink = without_objects(ink, floor, contrast)
+    ink = np.clip((ink - floor) / contrast, 0.0, 1.0) if keep_objects else without_objects(ink, floor, contrast)
     if dark_ink and not in_shade:
         ink = against_shade(ink, 1.0 - smooth)
     from digits.dots import without_dotted_rows

@@ -21,13 +21,14 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
+from digits.ink import (INK_THRESHOLD, MIN_INK_PIXELS, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
                         drop_specks, ink_map, normalise_stroke, resize)
 from digits.boxes import without_boxes
 from digits.pens import without_pen_beside
 from digits.plates import find_plate
 from digits.scene import find_sheet
 from digits.stretched import narrowed
+from digits.text_lines import without_text_lines
 from digits.windows import within_windows
 
 __all__ = ["NoDigitError", "NotAnImageError", "ImageTooLargeError", "read_image", "to_model_input", "scale_mnist"]
@@ -297,13 +298,27 @@ def writing_and_ink(grey: np.ndarray) -> Writing:
     """
     writing = find_writing(grey)
     try:
-        return Writing(writing, without_boxes(ink_map(writing)))
+        return Writing(writing, ink_of(writing))
     except SmallWritingError as small:
         top, bottom, left, right = small.region
         height, width = writing.shape
         top, left = round(top * height), round(left * width)
         closer = writing[top:round(bottom * height), left:round(right * width)]
-        return Writing(closer, without_boxes(ink_map(closer)), (top, left))
+        return Writing(closer, ink_of(closer), (top, left))
+
+
+def ink_of(writing: np.ndarray) -> np.ndarray:
+    """The ink map of ``writing`` (``digits.ink.ink_map``) without a form's boxes (``digits.boxes``) and
+    without lines of printed text (``digits.text_lines``).
+
+    When nothing is left once the objects lying on the sheet went (besides them, only the
+    sheet's edge, which goes with the boxes), the one "object" is the writing: a bold marker 1
+    is as thick and straight as a pen.
+    """
+    ink = without_text_lines(without_boxes(ink_map(writing)))
+    if int((ink > INK_THRESHOLD).sum()) >= MIN_INK_PIXELS:
+        return ink
+    return without_text_lines(without_boxes(ink_map(writing, keep_objects=True)))
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:

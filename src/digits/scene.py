@@ -450,9 +450,11 @@ def cut_out(grey: np.ndarray, image: np.ndarray, sheet: np.ndarray) -> np.ndarra
     """The ``sheet`` (its mask on ``image``, ``grey`` shrunk) cut out of ``grey`` and turned upright (``find_sheet``)."""
     from scipy import ndimage
 
-    if is_crop(grey) and outside_on_edge(sheet) < RING_OUTSIDE:
+    if is_crop(grey) and (outside_on_edge(sheet) < RING_OUTSIDE
+                          or np.median(image[sheet]) - np.median(image[~sheet]) < LEVEL_CONTRAST):
         # A crop in two clean tones: the background a bold digit cuts into pieces is no sheet.
-        # A small photo of a sheet on a desk is two clean tones too, but the desk rings the sheet.
+        # A small photo of a sheet on a desk is two clean tones too, but the desk rings the sheet,
+        # darker than it: paper around paper (a bold 1's base and stem fencing part of its crop) is none.
         return grey
     # A photographed desk always varies; a drawing's background (a canvas) is flat.
     photographed = robust_spread(image[~sheet]) >= DRAWN_GROUND

@@ -1,0 +1,109 @@
+"""Printed text beside the writing: a newspaper's columns, a receipt's lines, a form's captions.
+
+A digit written on a printed page stands among lines of small type. Left in, the page was
+the writing: the model saw a block of text around the digit and answered "not a digit" at
+97 % or more. Type is small beside handwriting and set in lines: marks are a line of text
+when at least MIN_WORDS of them stand side by side (their rows overlapping by LINE_OVERLAP of
+the shorter one's height, each within WORD_GAP of its own height from the next, heights alike
+within ALIKE), each at most TEXT_HEIGHT of the writing's height (the tallest mark that is no
+straight line: a notebook's margin runs the page's height) and at most TEXT_SHARE of the
+image's longer side, and none filling SOLID of its box (a keyboard's keys, a grid's squares are
+alike and in lines too). They go when at least MIN_LINES such lines stand on the page: a number
+written in one row of digits of one height is one line at most, and no smaller than itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digits.ink import INK_THRESHOLD, components
+
+MIN_WORDS = 3
+LINE_OVERLAP = 0.5
+WORD_GAP = 2.0
+ALIKE = 2.0
+TEXT_HEIGHT = 0.4
+TEXT_SHARE = 0.04
+MIN_LINES = 2
+# A line's type goes with its box grown by this share of its height: the faint ink around its letters too.
+LINE_REACH = 0.5
+# Smaller marks within this share of the type's height of it are type too: a caption, a broken letter.
+NEIGHBOURS = 2.0
+# A mark whose box is under this share as wide as high is a straight line, no writing to measure by.
+LINE_WIDTH = 0.1
+# A mark filling this share of its box is a solid thing (a key, a grid's square), no letter.
+SOLID = 0.85
+# Marks under this many pixels high are specks, no type.
+LOWEST_TYPE = 3
+# Past this many small marks the ink is a texture, not a page of type: left to the other stages.
+MOST_MARKS = 1500
+
+
+def text_marks(mask: np.ndarray) -> np.ndarray | None:
+    """The pixels of ``mask`` that are lines of printed text (see the module's note), or None when there are none."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels, areas, slices = components(mask)
+    if len(areas) < 1 + MIN_WORDS * MIN_LINES:
+        return None
+    boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.int64)
+    heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
+    writing = heights[widths >= LINE_WIDTH * heights]
+    if writing.size == 0:
+        return None
+    largest = min(TEXT_HEIGHT * float(writing.max()), TEXT_SHARE * max(mask.shape))
+    solid = areas[1:] >= SOLID * heights * widths
+    small = np.flatnonzero((heights <= largest) & (heights >= LOWEST_TYPE) & ~solid)
+    if small.size < MIN_WORDS * MIN_LINES or small.size > MOST_MARKS:
+        return None
+    top, bottom, left, right, height = (boxes[small, 0], boxes[small, 1], boxes[small, 2], boxes[small, 3],
+                                        heights[small].astype(np.float64))
+    overlap = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
+    lower = np.minimum(height[:, None], height[None, :])
+    gap = np.maximum(left[:, None], left[None, :]) - np.minimum(right[:, None], right[None, :])
+    beside = ((overlap >= LINE_OVERLAP * lower) & (gap <= WORD_GAP * lower)
+              & (np.maximum(height[:, None], height[None, :]) <= ALIKE * lower))
+    np.fill_diagonal(beside, False)
+    count, line_of = connected_components(coo_matrix(beside), directed=False)
+    sizes = np.bincount(line_of, minlength=count)
+    lines = np.flatnonzero(sizes >= MIN_WORDS)
+    if lines.size < MIN_LINES:
+        return None
+    taken = np.zeros(len(heights), dtype=bool)
+    taken[small[np.isin(line_of, lines)]] = True
+    type_height = float(np.median(heights[taken]))
+    # The type around the lines found (a caption of one word, a letter broken in two) goes with them.
+    loose = (heights <= largest) & ~solid
+    reach = max(1, round(NEIGHBOURS * type_height))
+    while True:
+        near = np.flatnonzero(loose & ~taken)
+        if near.size == 0:
+            break
+        grown = boxes[taken] + np.array([-reach, reach, -reach, reach])
+        touching = ((boxes[near, 0, None] < grown[None, :, 1]) & (boxes[near, 1, None] > grown[None, :, 0])
+                    & (boxes[near, 2, None] < grown[None, :, 3]) & (boxes[near, 3, None] > grown[None, :, 2])).any(axis=1)
+        if not touching.any():
+            break
+        taken[near[touching]] = True
+    region = np.zeros(mask.shape, dtype=bool)
+    margin = round(LINE_REACH * type_height)
+    for top_row, bottom_row, left_column, right_column in boxes[taken]:
+        region[max(0, top_row - margin):bottom_row + margin, max(0, left_column - margin):right_column + margin] = True
+    # The lines' boxes closed into blocks: the faint ink between them goes too.
+    from scipy import ndimage
+
+    region = ndimage.binary_closing(region, iterations=reach, border_value=1)
+    # Marks taller than type that reach into its boxes (the writing beside it) stay.
+    kept = np.flatnonzero(heights > largest) + 1
+    return region & ~np.isin(labels, kept)
+
+
+def without_text_lines(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without lines of printed text (``text_marks``), their faint ink too; as it is if there are none, or if
+    nothing else is left."""
+    mask = ink > INK_THRESHOLD
+    printed = text_marks(mask)
+    if printed is None or not (mask & ~printed).any():
+        return ink
+    return np.where(printed, 0.0, ink).astype(ink.dtype)
