@@ -729,6 +729,8 @@ def test_a_bold_1_beside_faint_specks_stays():
     ("crop-of-a-9-beside-its-box-line.jpg", 9),
     # The paper that the 1's stem and base fence off was cut out as a sheet.
     ("crop-of-a-1-with-a-base.png", 1),
+    # The 7 runs to the sheet's edge; its crossbar, apart, was the writing, and the 7 went as an object from the desk.
+    ("seven-running-to-the-sheets-edge-7.jpg", 7),
 ])
 def test_digits_among_print_lines_and_form_lines_are_read(name, digit):
     from digits.predict import recognise

@@ -20,6 +20,8 @@ CROSSING_DARKNESS = 0.15
 MIN_WRITING_PIXELS = 20
 # Objects from the edge closer to the writing than this share of its height may be writing themselves.
 NEAR_WRITING = 0.8
+# Writing apart from an object reaching in, under this share of the object's pixels, is a piece of it.
+PIECE_OF_WRITING = 0.2
 # Ink as dark as the writing's within this factor may be the same pen's.
 SAME_INK = 1.3
 # A straight bar (a pen's end) is this many times longer than it is wide, and longer than
@@ -97,6 +99,9 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
                    & (np.asarray(ndimage.maximum(row_of, labels, crossing)) <= rows[-1] + NEAR_WRITING * height))
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
+        # Writing apart from it that is a small piece beside it (a 7's crossbar beside the 7 that runs to the
+        # edge) sets no measure: what is no bar is writing at the edge.
+        like_writing |= (areas[crossing] * PIECE_OF_WRITING >= writing.sum()) & ~bar
         # A shadow's wide part darkens the paper by at most MAX_SHADOW; a pen's, near the camera, is
         # wide too, but darker.
         wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
