@@ -736,3 +736,24 @@ def test_digits_among_print_lines_and_form_lines_are_read(name, digit):
     from digits.predict import recognise
 
     assert recognise([Image.open(IMAGES / name)])[0].digit == digit
+
+
+def test_a_margin_line_running_the_pages_height_goes_and_writing_stays():
+    # A notebook's margin, left once the ruling went, was read as a 1 at 99 % on a blank page.
+    from digits.ink import without_margin_lines
+
+    ink = np.zeros((300, 400), dtype=np.float32)
+    rows = np.arange(300)
+    ink[rows, 40 + rows // 30] = 1.0  # a slanted line, 1 pixel wide, from top to bottom
+    ink[149, :] = 0.0  # broken in one place, as a faint stretch breaks it
+    ink[100:180, 200:204] = 1.0  # a 1 written on the page
+    cleaned = without_margin_lines(ink)
+    assert cleaned[:, :100].max() == 0.0 and np.array_equal(cleaned[:, 100:], ink[:, 100:])
+    # A crop's 1 may run its whole height: under CROP_SIZE, nothing goes.
+    crop = np.zeros((200, 60), dtype=np.float32)
+    crop[:, 28:31] = 1.0
+    assert np.array_equal(without_margin_lines(crop), crop)
+    # A line that writing touches is one mark with it: it stays.
+    touched = ink.copy()
+    touched[120:122, 44:200] = 1.0
+    assert np.array_equal(without_margin_lines(touched), touched)

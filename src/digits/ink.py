@@ -95,6 +95,11 @@ MIN_INK_FRACTION = 0.0005
 MIN_INK_PIXELS = 4
 # Components smaller than this fraction of the largest are specks, not strokes.
 SPECK_FRACTION = 0.04
+# A straight mark reaching within MARGIN_REACH of two opposite sides, MARGIN_ELONGATION times longer than wide, is a
+# printed line (``without_margin_lines``).
+MARGIN_REACH = 0.03
+MARGIN_ELONGATION = 20.0
+STRIP_ASPECT = 3.0
 # Ink lying within this many rows or columns of the frame's edge only is no digit's.
 FRAME_SLIVER = 2
 # MNIST strokes, measured as area / half the boundary on the 20-pixel box: median 3.2,
@@ -498,7 +503,7 @@ def ink_map(grey: np.ndarray, keep_objects: bool = False) -> np.ndarray:
         ink = against_shade(ink, 1.0 - smooth)
     from digits.dots import without_dotted_rows
 
-    return without_frame_slivers(without_soft_marks(without_dotted_rows(without_ruling(ink))))
+    return without_frame_slivers(without_soft_marks(without_dotted_rows(without_margin_lines(without_ruling(ink)))))
 
 
 def without_objects(ink: np.ndarray, floor: float, contrast: float) -> np.ndarray:
@@ -752,6 +757,34 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
 
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
     return labels, np.bincount(labels.ravel(), minlength=count + 1), ndimage.find_objects(labels)
+
+
+def without_margin_lines(ink: np.ndarray) -> np.ndarray:
+    """The ink without straight lines running from one side of the image to the opposite one: a notebook's
+    margin, a form's rule, left when the page's ruling went (the margin is one line, no ruling). A mark is
+    such a line when it reaches within MARGIN_REACH of both sides and is MARGIN_ELONGATION times longer than
+    wide; gaps along it as long as MARGIN_REACH of its side (a faint stretch) are bridged. No written 1 on a
+    sheet runs its whole height; images under CROP_SIZE pixels or over STRIP_ASPECT times longer than wide (a
+    crop or a strip cut around the writing, whose 1 may) are left as they are, and so is a line that writing
+    touches (one mark with it)."""
+    if max(ink.shape) < CROP_SIZE or STRIP_ASPECT * min(ink.shape) < max(ink.shape):
+        return ink
+    from scipy import ndimage
+
+    mask = ink > INK_THRESHOLD
+    lines = np.zeros_like(mask)
+    for axis in (0, 1):
+        side = ink.shape[axis]
+        reach = max(1, round(MARGIN_REACH * side))
+        along = np.ones((reach, 3) if axis == 0 else (3, reach), dtype=bool)
+        labels, _, slices = components(ndimage.binary_dilation(mask, structure=along))
+        for label, box in enumerate(slices, start=1):
+            if box is None or box[axis].start > reach or box[axis].stop < side - reach:
+                continue
+            line = (labels[box] == label) & mask[box]
+            if principal_axis(*np.nonzero(line))[0] >= MARGIN_ELONGATION:
+                lines[box] |= line
+    return np.where(lines, 0.0, ink) if lines.any() else ink
 
 
 def without_frame_slivers(ink: np.ndarray) -> np.ndarray:
