@@ -56,7 +56,7 @@ def test_a_sheet_on_a_dark_desk_is_cut_out_and_the_digit_comes_back(five):
 def test_a_turned_sheet_is_measured_and_set_upright(five, angle):
     photo = desk_with_sheet(five, angle=angle)
     from digits.ink import shrink
-    from digits.scene import hull_points
+    from digits.shapes import hull_points
 
     mask = sheet_mask(shrink(grey_of(photo)))
     assert mask is not None
@@ -506,7 +506,8 @@ def test_a_round_meter_face_is_not_turned():
 
 
 def test_only_a_disc_or_a_mild_ellipse_is_round():
-    from digits.scene import hull_points, is_round
+    from digits.scene import is_round
+    from digits.shapes import hull_points
 
     rows, columns = np.mgrid[:200, :200]
     assert is_round(hull_points(np.hypot(rows - 100, columns - 100) < 80))

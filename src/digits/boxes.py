@@ -31,7 +31,8 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import INK_THRESHOLD, components, stroke_width
-from digits.windows import MIN_WINDOWS, WINDOW_RECTANGLE, rectangle_fill
+from digits.shapes import rectangle_fill
+from digits.windows import MIN_WINDOWS, WINDOW_RECTANGLE
 
 # A side is a straight line of ink along this share of its length, within NEAR pixels of the
 # line that most of its outermost pixels lie on (writing may cross it and stand out beyond).

@@ -11,7 +11,7 @@ threshold. A mark of the ink map is such an object when it is solid (no hole) an
 - a straight bar: its spread BAR_LIKE times longer than wide (``digits.ink.principal_axis``),
   as wide all along (its area at least BAR_FILL of its box's longer side times its width),
   and at least OBJECT_WIDTH times as wide as the writing's strokes; or
-- a block: filling BLOCK_FILL of the smallest rectangle around it (``digits.scene.rectangle_fill``),
+- a block: filling BLOCK_FILL of the smallest rectangle around it (``digits.shapes.rectangle_fill``),
   and at least OBJECT_WIDTH times as wide as the writing's strokes. An envelope's stamp, a label,
   a phone lying flat: no pen draws a filled rectangle (a bold 1 is as wide as its own stroke).
 
@@ -34,7 +34,7 @@ from scipy import ndimage
 
 from digits.ink import (CROP_SIZE, INK_THRESHOLD, MIN_INK_PIXELS, SPECK_FRACTION, components, principal_axis,
                         stroke_width)
-from digits.scene import rectangle_fill
+from digits.shapes import rectangle_fill
 
 DISK_LIKE = 1.6
 DISK_WIDTH = 2.5

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from digits.ink import WORKING_SIZE, border, is_crop, robust_spread, shrink, split_level
-from digits.scene import (DRAWN_GROUND, MIN_SCENE_SIZE, MIN_SHEET_FRACTION, SHEET_RECTANGLE, cut_out,
-                          rectangle_fill, sheet_mask)
+from digits.scene import DRAWN_GROUND, MIN_SCENE_SIZE, MIN_SHEET_FRACTION, SHEET_RECTANGLE, cut_out, sheet_mask
+from digits.shapes import rectangle_fill
 
 # A dark plate holds something: at least WRITTEN_SHARE of it is darker on the negative than its own
 # grey by WRITTEN_DEPTH of its contrast with the rest (meter plates on test photos: 6-45 %; a bold 6

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import WORKING_SIZE, border, shrink
-from digits.scene import hull_mask, hull_points, rectangle_fill, rectangle_sides, smallest_rectangle
+from digits.shapes import hull_mask, hull_points, rectangle_fill, rectangle_sides, smallest_rectangle
 
 # Windows are at least this much darker than the face around them (grey levels in [0, 1]).
 MIN_WINDOW_CONTRAST = 0.15

@@ -1,0 +1,69 @@
+"""The shape of a region of pixels: its convex hull, the smallest rectangle around it, and how much of that
+rectangle it fills. A sheet, a counter's window, a plate and a stamp lying on a desk are all told by these
+(``digits.scene``, ``digits.windows``, ``digits.plates``, ``digits.objects``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def hull_points(mask: np.ndarray) -> np.ndarray:
+    """Corners of the convex hull of the mask's pixels, as (x, y) rows; a line's two ends when they all lie on one."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    rows, columns = np.nonzero(mask)
+    points = np.stack([columns, rows], axis=1).astype(np.float64)
+    if len(points) < 3:
+        return points
+    try:
+        return points[ConvexHull(points).vertices]
+    except QhullError:  # all on one line
+        along = (points - points.mean(axis=0)) @ np.linalg.svd(points - points.mean(axis=0))[2][0]
+        return points[[int(np.argmin(along)), int(np.argmax(along))]]
+
+
+def hull_mask(region: np.ndarray, corner: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """The convex hull of ``region`` (whose top-left pixel is ``corner`` in a picture of ``shape``) as a mask."""
+    from PIL import Image, ImageDraw
+
+    mask = np.zeros(shape, dtype=bool)
+    hull = hull_points(region)
+    if len(hull) < 3:  # a line: its pixels are its hull
+        mask[corner[0]:corner[0] + region.shape[0], corner[1]:corner[1] + region.shape[1]] = region
+        return mask
+    drawing = Image.new("1", (shape[1], shape[0]), 0)
+    ImageDraw.Draw(drawing).polygon([tuple(point) for point in hull + [corner[1], corner[0]]], fill=1, outline=1)
+    return np.asarray(drawing)
+
+
+def rectangle_sides(hull: np.ndarray, degrees: float) -> tuple[float, float]:
+    """The sides (along the turn, across it) of the rectangle turned ``degrees`` around the hull."""
+    angle = math.radians(degrees)
+    rotation = np.array([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
+    turned = hull @ rotation.T
+    return float(np.ptp(turned[:, 0])), float(np.ptp(turned[:, 1]))
+
+
+def smallest_rectangle(hull: np.ndarray) -> tuple[float, float]:
+    """The area and turn (degrees) of the smallest rectangle around the hull (one side lies on a hull edge)."""
+    best_area, best_angle = math.inf, 0.0
+    for start, stop in zip(hull, np.roll(hull, -1, axis=0)):
+        degrees = math.degrees(math.atan2(stop[1] - start[1], stop[0] - start[0]))
+        along, across = rectangle_sides(hull, degrees)
+        if along * across < best_area:
+            best_area, best_angle = along * across, degrees
+    return best_area, best_angle
+
+
+def rectangle_fill(region: np.ndarray) -> float:
+    """The share of the smallest rectangle around ``region`` that it fills, counting whole pixels."""
+    hull = hull_points(region)
+    if len(hull) < 3:
+        return 1.0  # a line: it fills its (thin) rectangle
+    area, _ = smallest_rectangle(hull)
+    perimeter = float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]), axis=0).T).sum())
+    # The hull runs through pixel centres: half a pixel all round is outside it.
+    return float(region.sum()) / (area + perimeter / 2 + 1)
