@@ -20,8 +20,10 @@ CROSSING_DARKNESS = 0.15
 MIN_WRITING_PIXELS = 20
 # Objects from the edge closer to the writing than this share of its height may be writing themselves.
 NEAR_WRITING = 0.8
-# Writing apart from an object reaching in, under this share of the object's pixels, is a piece of it.
+# Writing apart from an object reaching in, under this share of the object's pixels, is a piece of it when the
+# object is at most PIECE_SPAN of the picture's longer side across.
 PIECE_OF_WRITING = 0.2
+PIECE_SPAN = 0.5
 # Ink as dark as the writing's within this factor may be the same pen's.
 SAME_INK = 1.3
 # A straight bar (a pen's end) is this many times longer than it is wide, and longer than
@@ -99,12 +101,16 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
                    & (np.asarray(ndimage.maximum(row_of, labels, crossing)) <= rows[-1] + NEAR_WRITING * height))
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
-        # Writing apart from it that is a small piece beside it (a 7's crossbar beside the 7 that runs to the
-        # edge) sets no measure: what is no bar is writing at the edge.
-        like_writing |= (areas[crossing] * PIECE_OF_WRITING >= writing.sum()) & ~bar
+        # Writing apart from it that is a small piece of it (a 7's crossbar beside the 7 that runs to the edge)
+        # sets no measure: a stroke that is no bar, with no part as wide as a pen lying near the camera, and
+        # no larger than PIECE_SPAN of the picture (a cloth's pattern reaching round the sheet), is writing.
+        wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
+        extent = np.array([max(box[0].stop - box[0].start, box[1].stop - box[1].start)
+                           for box in ndimage.find_objects(labels)])[crossing - 1]
+        like_writing |= ((areas[crossing] * PIECE_OF_WRITING >= writing.sum()) & (wide_pixels == 0) & ~bar
+                         & (extent <= PIECE_SPAN * max(image.shape)))
         # A shadow's wide part darkens the paper by at most MAX_SHADOW; a pen's, near the camera, is
         # wide too, but darker.
-        wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
         deep_pixels = np.bincount(labels[wide & (darkness > MAX_SHADOW)], minlength=count + 1)[crossing]
         shadowy = (wide_pixels >= 0.1 * areas[crossing]) & (2 * deep_pixels <= wide_pixels)
         pens = pens_onto_digits(labels, crossing[near & ~like_writing & ~shadowy], inner, wide, writing)
