@@ -41,9 +41,6 @@ MOST_MARKS = 1500
 
 def text_marks(mask: np.ndarray) -> np.ndarray | None:
     """The pixels of ``mask`` that are lines of printed text (see the module's note), or None when there are none."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     labels, areas, slices = components(mask)
     if len(areas) < 1 + MIN_WORDS * MIN_LINES:
         return None
@@ -53,12 +50,29 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
     if writing.size == 0:
         return None
     largest = min(TEXT_HEIGHT * float(writing.max()), TEXT_SHARE * max(mask.shape))
-    solid = areas[1:] >= SOLID * heights * widths
-    small = np.flatnonzero((heights <= largest) & (heights >= LOWEST_TYPE) & ~solid)
+    loose = (heights <= largest) & (areas[1:] < SOLID * heights * widths)
+    small = np.flatnonzero(loose & (heights >= LOWEST_TYPE))
     if small.size < MIN_WORDS * MIN_LINES or small.size > MOST_MARKS:
         return None
-    top, bottom, left, right, height = (boxes[small, 0], boxes[small, 1], boxes[small, 2], boxes[small, 3],
-                                        heights[small].astype(np.float64))
+    taken = in_lines(boxes, small)
+    if taken is None:
+        return None
+    type_height = float(np.median(heights[taken]))
+    reach = max(1, round(NEIGHBOURS * type_height))
+    region = blocks(mask.shape, boxes[with_neighbours(boxes, taken, loose, reach)], round(LINE_REACH * type_height),
+                    reach)
+    # Marks taller than type that reach into its blocks (the writing beside it) stay.
+    return region & ~np.isin(labels, np.flatnonzero(heights > largest) + 1)
+
+
+def in_lines(boxes: np.ndarray, small: np.ndarray) -> np.ndarray | None:
+    """Which of the marks (``boxes``: top, bottom, left, right) stand in lines of type, of those whose indices are
+    ``small``; None when under MIN_LINES lines are found."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    top, bottom, left, right = boxes[small].T
+    height = (bottom - top).astype(np.float64)
     overlap = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
     lower = np.minimum(height[:, None], height[None, :])
     gap = np.maximum(left[:, None], left[None, :]) - np.minimum(right[:, None], right[None, :])
@@ -66,37 +80,39 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
               & (np.maximum(height[:, None], height[None, :]) <= ALIKE * lower))
     np.fill_diagonal(beside, False)
     count, line_of = connected_components(coo_matrix(beside), directed=False)
-    sizes = np.bincount(line_of, minlength=count)
-    lines = np.flatnonzero(sizes >= MIN_WORDS)
+    lines = np.flatnonzero(np.bincount(line_of, minlength=count) >= MIN_WORDS)
     if lines.size < MIN_LINES:
         return None
-    taken = np.zeros(len(heights), dtype=bool)
+    taken = np.zeros(len(boxes), dtype=bool)
     taken[small[np.isin(line_of, lines)]] = True
-    type_height = float(np.median(heights[taken]))
-    # The type around the lines found (a caption of one word, a letter broken in two) goes with them.
-    loose = (heights <= largest) & ~solid
-    reach = max(1, round(NEIGHBOURS * type_height))
+    return taken
+
+
+def with_neighbours(boxes: np.ndarray, taken: np.ndarray, loose: np.ndarray, reach: int) -> np.ndarray:
+    """``taken`` with the ``loose`` marks (small enough for type) within ``reach`` pixels of a taken one, over and
+    over: the type around the lines found (a caption of one word, a letter broken in two)."""
+    taken = taken.copy()
     while True:
         near = np.flatnonzero(loose & ~taken)
         if near.size == 0:
-            break
+            return taken
         grown = boxes[taken] + np.array([-reach, reach, -reach, reach])
         touching = ((boxes[near, 0, None] < grown[None, :, 1]) & (boxes[near, 1, None] > grown[None, :, 0])
                     & (boxes[near, 2, None] < grown[None, :, 3]) & (boxes[near, 3, None] > grown[None, :, 2])).any(axis=1)
         if not touching.any():
-            break
+            return taken
         taken[near[touching]] = True
-    region = np.zeros(mask.shape, dtype=bool)
-    margin = round(LINE_REACH * type_height)
-    for top_row, bottom_row, left_column, right_column in boxes[taken]:
-        region[max(0, top_row - margin):bottom_row + margin, max(0, left_column - margin):right_column + margin] = True
-    # The lines' boxes closed into blocks: the faint ink between them goes too.
+
+
+def blocks(shape: tuple[int, int], boxes: np.ndarray, margin: int, reach: int) -> np.ndarray:
+    """The ``boxes`` of type grown by ``margin`` and closed over ``reach`` into blocks: the faint ink between
+    letters and lines goes too."""
     from scipy import ndimage
 
-    region = ndimage.binary_closing(region, iterations=reach, border_value=1)
-    # Marks taller than type that reach into its boxes (the writing beside it) stay.
-    kept = np.flatnonzero(heights > largest) + 1
-    return region & ~np.isin(labels, kept)
+    region = np.zeros(shape, dtype=bool)
+    for top, bottom, left, right in boxes:
+        region[max(0, top - margin):bottom + margin, max(0, left - margin):right + margin] = True
+    return ndimage.binary_closing(region, iterations=reach, border_value=1)
 
 
 def without_text_lines(ink: np.ndarray) -> np.ndarray:
