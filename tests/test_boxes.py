@@ -227,3 +227,9 @@ def test_a_line_as_thick_as_the_pen_goes_only_clear_of_the_writing():
     touching = apart.copy()
     touching[28:32, 4:12] = True
     assert not edge_lines(touching).any()
+    # A 5's bar across the top, written apart from its stem but closer than a pen's width: it stays.
+    five = np.zeros((60, 50), dtype=bool)
+    five[:4] = True  # the bar, 4 rows thick: no thicker than the pen
+    five[8:35, 2:7] = True  # the stem, 4 rows below it
+    five[(distance <= 1.0) & (distance >= 0.8) & (rows > 30)] = True  # the belly
+    assert not edge_lines(five).any()

@@ -757,3 +757,14 @@ def test_a_margin_line_running_the_pages_height_goes_and_writing_stays():
     touched = ink.copy()
     touched[120:122, 44:200] = 1.0
     assert np.array_equal(without_margin_lines(touched), touched)
+    # A plain 1 running the height of a photo or scan stands in its middle, not by its side: it stays.
+    one = np.zeros((400, 300), dtype=np.float32)
+    one[6:394, 145:150] = 1.0
+    assert np.array_equal(without_margin_lines(one), one)
+
+
+@pytest.mark.parametrize("shape", [(300, 120), (400, 300)])
+def test_a_plain_1_running_the_images_height_is_read(shape):
+    page = np.full(shape, 255, dtype=np.uint8)
+    page[4:shape[0] - 4, shape[1] // 2 - 5:shape[1] // 2 + 5] = 0
+    assert to_model_input(page).shape == (28, 28)

@@ -53,3 +53,19 @@ def test_a_page_of_type_alone_is_left_as_it_is():
     # Nothing else on the page: the model is shown it, and declines it.
     ink = page_with_type()
     assert np.array_equal(without_text_lines(ink), ink)
+
+
+def test_ink_in_the_images_corners_stays_beside_type():
+    # The blocks are closed inside the image: its corners are not filled.
+    ink = with_digit(page_with_type())
+    ink[392:400, 292:300] = 1.0
+    cleaned = without_text_lines(ink)
+    assert cleaned[392:400, 292:300].min() == 1.0 and cleaned[15:80].max() == 0.0
+
+
+def test_type_beside_a_plain_1_goes():
+    # A plain 1 is narrow, but it does not run the page's height: it is the writing to measure type by.
+    ink = page_with_type()
+    ink[200:320, 150:156] = 1.0
+    cleaned = without_text_lines(ink)
+    assert cleaned[15:80].max() == 0.0 and cleaned[200:320, 150:156].min() == 1.0

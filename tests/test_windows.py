@@ -218,5 +218,6 @@ def test_a_panes_dim_columns_are_brought_to_the_brightest():
     inside = np.ones_like(pane, dtype=bool)
     result = evened(pane, inside, 0.1, 10)
     assert result[10, 46] == pytest.approx(0.9, abs=1e-5) and result[10, 6] == pytest.approx(0.9, abs=1e-5)
-    assert result[10, 26] == pytest.approx(0.1 + MAX_GAIN * 0.05, abs=1e-5)
-    assert result[0, 0] == pytest.approx(0.1)
+    # The smudge rises 0.05 over the ground, under 1/MAX_GAIN of the digits' 0.8: left as it is.
+    assert 0.05 < 0.8 / MAX_GAIN and result[10, 26] == pytest.approx(0.15, abs=1e-5)
+    assert result[0, 0] == pytest.approx(0.1) and result.max() <= 1.0

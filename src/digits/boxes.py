@@ -64,8 +64,8 @@ EDGE_BAND = 0.1
 BESIDE_LINE = 0.5
 THINNER = 0.5
 MEASURABLE_PEN = 3.0
-# A side that runs along WHOLE_EDGE of the frame and touches no writing may be as thick as the pen:
-# a form's line printed as thick as a fine pen writes, with the digit clear of it.
+# A side that runs along WHOLE_EDGE of the frame and stands a pen's width clear of the writing may be as thick
+# as the pen: a form's line printed as thick as a fine pen writes, with the digit clear of it.
 WHOLE_EDGE = 0.97
 
 
@@ -201,10 +201,10 @@ def edge_lines(mask: np.ndarray) -> np.ndarray:
         if rest.sum() < MIN_WRITING * rest.size:
             continue
         pen = stroke_width(rest)
-        thinner = THINNER * pen
-        if apart_from_writing(seen, last) and (coverage[first:last] >= WHOLE_EDGE).all():
-            thinner = pen
-        if pen < MEASURABLE_PEN or last - first > thinner:
+        thickest = THINNER * pen
+        if (coverage[first:last] >= WHOLE_EDGE).all() and apart_from_writing(seen, last, round(pen)):
+            thickest = pen
+        if pen < MEASURABLE_PEN or last - first > thickest:
             continue
         line = np.zeros_like(seen)
         line[first:last] = seen[first:last]
@@ -212,12 +212,15 @@ def edge_lines(mask: np.ndarray) -> np.ndarray:
     return lines
 
 
-def apart_from_writing(seen: np.ndarray, last: int) -> bool:
-    """Whether the ink reaching the frame's edge band up to row ``last`` of ``seen`` (the line's last row) lies
-    within NEAR rows beyond it: the line touches no writing."""
+def apart_from_writing(seen: np.ndarray, last: int, gap: int) -> bool:
+    """Whether the line ending at row ``last`` of ``seen`` stands apart from the writing: the ink in the rows up
+    to it ends within NEAR rows past it, and the ``gap`` rows after those hold no ink (a pen's width: a 5's
+    bar written apart from its stem stands closer)."""
     labels, _, slices = components(seen)
     crossing = np.unique(labels[:last])
-    return all(slices[label - 1][0].stop <= last + NEAR for label in crossing[crossing > 0])
+    ends = [slices[label - 1][0].stop for label in crossing[crossing > 0]]
+    end = max(ends, default=last)
+    return end <= last + NEAR and not seen[end:end + gap].any()
 
 
 def without_boxes(ink: np.ndarray) -> np.ndarray:

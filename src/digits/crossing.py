@@ -21,9 +21,10 @@ MIN_WRITING_PIXELS = 20
 # Objects from the edge closer to the writing than this share of its height may be writing themselves.
 NEAR_WRITING = 0.8
 # Writing apart from an object reaching in, under this share of the object's pixels, is a piece of it when the
-# object is at most PIECE_SPAN of the picture's longer side across.
+# object is at most PIECE_SPAN of the picture's longer side across and the piece within PIECE_NEAR of that of it.
 PIECE_OF_WRITING = 0.2
 PIECE_SPAN = 0.5
+PIECE_NEAR = 0.5
 # Ink as dark as the writing's within this factor may be the same pen's.
 SAME_INK = 1.3
 # A straight bar (a pen's end) is this many times longer than it is wide, and longer than
@@ -102,13 +103,15 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         bar = np.array([is_bar(*np.nonzero(labels == label), PEN_LENGTH * height) for label in crossing])
         like_writing = near & in_line & (np.abs(np.log(level)) < math.log(SAME_INK)) & ~bar
         # Writing apart from it that is a small piece of it (a 7's crossbar beside the 7 that runs to the edge)
-        # sets no measure: a stroke that is no bar, with no part as wide as a pen lying near the camera, and
-        # no larger than PIECE_SPAN of the picture (a cloth's pattern reaching round the sheet), is writing.
+        # sets no measure: a stroke that is no bar, with no part as wide as a pen lying near the camera, no
+        # larger than PIECE_SPAN of the picture (a cloth's pattern reaching round the sheet) and within
+        # PIECE_NEAR of its own size of the piece (a cable curling in far from it is none), is writing.
         wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
         extent = np.array([max(box[0].stop - box[0].start, box[1].stop - box[1].start)
                            for box in ndimage.find_objects(labels)])[crossing - 1]
+        gap = np.asarray(ndimage.minimum(distance, labels, crossing))
         like_writing |= ((areas[crossing] * PIECE_OF_WRITING >= writing.sum()) & (wide_pixels == 0) & ~bar
-                         & (extent <= PIECE_SPAN * max(image.shape)))
+                         & (extent <= PIECE_SPAN * max(image.shape)) & (gap <= PIECE_NEAR * extent))
         # A shadow's wide part darkens the paper by at most MAX_SHADOW; a pen's, near the camera, is
         # wide too, but darker.
         deep_pixels = np.bincount(labels[wide & (darkness > MAX_SHADOW)], minlength=count + 1)[crossing]

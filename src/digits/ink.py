@@ -99,6 +99,9 @@ SPECK_FRACTION = 0.04
 # printed line (``without_margin_lines``).
 MARGIN_REACH = 0.03
 MARGIN_ELONGATION = 20.0
+# ... and lies in the outer MARGIN_SIDE of the image across it, where a margin is ruled (a 1 stands in the middle),
+# in an image at most STRIP_ASPECT times longer than wide (a strip cut round a line of writing is left alone).
+MARGIN_SIDE = 0.25
 STRIP_ASPECT = 3.0
 # Ink lying within this many rows or columns of the frame's edge only is no digit's.
 FRAME_SLIVER = 2
@@ -743,9 +746,14 @@ def principal_axis(rows: np.ndarray, columns: np.ndarray) -> tuple[float, float]
     return math.sqrt(max(values[1], 0.0) / max(values[0], 1e-6)), math.atan2(vectors[1, 1], vectors[0, 1])
 
 
+def needed_pixels(size: int) -> int:
+    """How many ink pixels a digit needs in an image of ``size`` pixels: MIN_INK_PIXELS, or MIN_INK_FRACTION of it."""
+    return max(MIN_INK_PIXELS, math.ceil(MIN_INK_FRACTION * size))
+
+
 def check_amount(mask: np.ndarray) -> None:
     ink_pixels = int(mask.sum())
-    needed = max(MIN_INK_PIXELS, math.ceil(MIN_INK_FRACTION * mask.size))
+    needed = needed_pixels(mask.size)
     if ink_pixels < needed:
         # Counted where the ink is looked for (a large photo is shrunk, a sheet cut out), so no image size is given.
         raise NoDigitError(f"no ink: only {ink_pixels} ink pixels, fewer than a digit needs ({needed})")
@@ -762,9 +770,10 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
 def without_margin_lines(ink: np.ndarray) -> np.ndarray:
     """The ink without straight lines running from one side of the image to the opposite one: a notebook's
     margin, a form's rule, left when the page's ruling went (the margin is one line, no ruling). A mark is
-    such a line when it reaches within MARGIN_REACH of both sides and is MARGIN_ELONGATION times longer than
-    wide; gaps along it as long as MARGIN_REACH of its side (a faint stretch) are bridged. No written 1 on a
-    sheet runs its whole height; images under CROP_SIZE pixels or over STRIP_ASPECT times longer than wide (a
+    such a line when it reaches within MARGIN_REACH of both sides (its gaps as long as that, a faint stretch,
+    bridged, which lets it stop half as far again from a side), is MARGIN_ELONGATION times longer than wide, and
+    lies in the outer MARGIN_SIDE of the image across it. No written 1 on a sheet runs its whole height by its
+    edge; images under CROP_SIZE pixels or over STRIP_ASPECT times longer than wide (a
     crop or a strip cut around the writing, whose 1 may) are left as they are, and so is a line that writing
     touches (one mark with it)."""
     if max(ink.shape) < CROP_SIZE or STRIP_ASPECT * min(ink.shape) < max(ink.shape):
@@ -778,8 +787,12 @@ def without_margin_lines(ink: np.ndarray) -> np.ndarray:
         reach = max(1, round(MARGIN_REACH * side))
         along = np.ones((reach, 3) if axis == 0 else (3, reach), dtype=bool)
         labels, _, slices = components(ndimage.binary_dilation(mask, structure=along))
+        across = ink.shape[1 - axis]
         for label, box in enumerate(slices, start=1):
             if box is None or box[axis].start > reach or box[axis].stop < side - reach:
+                continue
+            middle = (box[1 - axis].start + box[1 - axis].stop) / 2
+            if MARGIN_SIDE * across < middle < (1 - MARGIN_SIDE) * across:
                 continue
             line = (labels[box] == label) & mask[box]
             if principal_axis(*np.nonzero(line))[0] >= MARGIN_ELONGATION:

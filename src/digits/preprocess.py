@@ -21,8 +21,8 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.ink import (INK_THRESHOLD, MIN_INK_PIXELS, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
-                        drop_specks, ink_map, normalise_stroke, resize)
+from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
+                        drop_specks, ink_map, needed_pixels, normalise_stroke, resize)
 from digits.boxes import without_boxes
 from digits.pens import without_pen_beside
 from digits.plates import find_plate
@@ -311,14 +311,15 @@ def ink_of(writing: np.ndarray) -> np.ndarray:
     """The ink map of ``writing`` (``digits.ink.ink_map``) without a form's boxes (``digits.boxes``) and
     without lines of printed text (``digits.text_lines``).
 
-    When nothing is left once the objects lying on the sheet went (besides them, only the
-    sheet's edge, which goes with the boxes), the one "object" is the writing: a bold marker 1
-    is as thick and straight as a pen.
+    When too little for a digit is left once the objects lying on the sheet went (``digits.ink.needed_pixels``;
+    besides them, only the sheet's edge, which goes with the boxes), the one "object" is the writing: a bold
+    marker 1 is as thick and straight as a pen.
     """
-    ink = without_text_lines(without_boxes(ink_map(writing)))
-    if int((ink > INK_THRESHOLD).sum()) >= MIN_INK_PIXELS:
-        return ink
-    return without_text_lines(without_boxes(ink_map(writing, keep_objects=True)))
+    for keep_objects in (False, True):
+        ink = without_text_lines(without_boxes(ink_map(writing, keep_objects)))
+        if int((ink > INK_THRESHOLD).sum()) >= needed_pixels(ink.size):
+            break
+    return ink
 
 
 def grey_of(image: Image.Image | np.ndarray | str | os.PathLike | bytes) -> np.ndarray:

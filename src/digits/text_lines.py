@@ -6,7 +6,7 @@ the writing: the model saw a block of text around the digit and answered "not a 
 when at least MIN_WORDS of them stand side by side (their rows overlapping by LINE_OVERLAP of
 the shorter one's height, each within WORD_GAP of its own height from the next, heights alike
 within ALIKE), each at most TEXT_HEIGHT of the writing's height (the tallest mark that is no
-straight line: a notebook's margin runs the page's height) and at most TEXT_SHARE of the
+straight line running the page's height, as a notebook's margin does) and at most TEXT_SHARE of the
 image's longer side, and none filling SOLID of its box (a keyboard's keys, a grid's squares are
 alike and in lines too). They go when at least MIN_LINES such lines stand on the page: a number
 written in one row of digits of one height is one line at most, and no smaller than itself.
@@ -29,8 +29,10 @@ MIN_LINES = 2
 LINE_REACH = 0.5
 # Smaller marks within this share of the type's height of it are type too: a caption, a broken letter.
 NEIGHBOURS = 2.0
-# A mark whose box is under this share as wide as high is a straight line, no writing to measure by.
+# A mark whose box is under LINE_WIDTH as wide as high and that runs LINE_RUN of the image's height is a straight
+# line (a notebook's margin), no writing to measure by; a plain 1 is shorter.
 LINE_WIDTH = 0.1
+LINE_RUN = 0.9
 # A mark filling this share of its box is a solid thing (a key, a grid's square), no letter.
 SOLID = 0.85
 # Marks under this many pixels high are specks, no type.
@@ -46,7 +48,7 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
         return None
     boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.int64)
     heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
-    writing = heights[widths >= LINE_WIDTH * heights]
+    writing = heights[(widths >= LINE_WIDTH * heights) | (heights < LINE_RUN * mask.shape[0])]
     if writing.size == 0:
         return None
     largest = min(TEXT_HEIGHT * float(writing.max()), TEXT_SHARE * max(mask.shape))
@@ -109,10 +111,12 @@ def blocks(shape: tuple[int, int], boxes: np.ndarray, margin: int, reach: int) -
     letters and lines goes too."""
     from scipy import ndimage
 
-    region = np.zeros(shape, dtype=bool)
+    # Padded, so that the closing neither fills the image's corners nor eats the blocks at its sides.
+    pad = reach + margin
+    region = np.zeros((shape[0] + 2 * pad, shape[1] + 2 * pad), dtype=bool)
     for top, bottom, left, right in boxes:
-        region[max(0, top - margin):bottom + margin, max(0, left - margin):right + margin] = True
-    return ndimage.binary_closing(region, iterations=reach, border_value=1)
+        region[top + pad - margin:bottom + pad + margin, left + pad - margin:right + pad + margin] = True
+    return ndimage.binary_closing(region, iterations=reach)[pad:pad + shape[0], pad:pad + shape[1]]
 
 
 def without_text_lines(ink: np.ndarray) -> np.ndarray:

@@ -74,7 +74,7 @@ WINDOW_GROUND = 20
 ROW_MARK = 0.25
 PANE_MARKS = 0.3
 MIN_PANE_SHARE = 0.02
-# A pane's dim columns are brightened at most this many times (``evened``).
+# A pane's dim columns are brightened at most this many times (``evened``); fainter ones are left.
 MAX_GAIN = 3.0
 # Failing that, a pane is looked for darker than this share of the way from the darkest grey to the face's.
 DEEP_PANE = 0.25
@@ -211,16 +211,17 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
 
 def evened(image: np.ndarray, inside: np.ndarray, ground: float, reach: int) -> np.ndarray:
     """A pane's light digits brought to one brightness along it: each column's rise over the ``ground`` stretched
-    to the brightest's, as bright as the brightest column within ``reach`` of it (a wheel's width) is, by
-    at most MAX_GAIN. A shadow or a cover's tint across part of a pane dims its digits, and the number reader
-    leaves out ink fainter than half the strongest (a smudge): the dim 1 of 15994 went, and 5994 was read."""
+    to the brightest column's, as far as the brightest within ``reach`` of it (about a wheel's width: the pane's
+    height) rises, when that is at least 1/MAX_GAIN of the brightest's; fainter columns (a smudge, noise) are left
+    as they are. A shadow or a cover's tint across part of a pane dims its digits, and the number reader leaves
+    out ink fainter than half the strongest (a smudge): the dim 1 of 15994 went, and 5994 was read."""
     columns = np.where(inside, image, ground).max(axis=0) - ground
     near = ndimage.maximum_filter1d(columns, size=max(1, reach))
     top = float(near.max())
     if top <= 0:
         return image
-    gain = np.clip(top / np.maximum(near, top / MAX_GAIN), 1.0, MAX_GAIN)
-    return np.where(inside, ground + (image - ground) * gain[None, :], image).astype(np.float32)
+    gain = np.where(near >= top / MAX_GAIN, top / np.maximum(near, 1e-6), 1.0)
+    return np.clip(np.where(inside, ground + (image - ground) * gain[None, :], image), 0.0, 1.0).astype(np.float32)
 
 
 def within_windows(grey: np.ndarray) -> np.ndarray:
