@@ -768,3 +768,18 @@ def test_a_plain_1_running_the_images_height_is_read(shape):
     page = np.full(shape, 255, dtype=np.uint8)
     page[4:shape[0] - 4, shape[1] // 2 - 5:shape[1] // 2 + 5] = 0
     assert to_model_input(page).shape == (28, 28)
+
+
+def test_paper_covering_nearly_all_of_a_crop_is_its_background_whatever_the_pieces():
+    # A form's box line along the edge and a 5 in two pieces are three dark pieces beside the paper's one:
+    # the class in fewer pieces had been taken for the digit, and the paper read as the ink.
+    from digits.ink import framed_background_is_light
+
+    crop = np.full((100, 100), 0.85, dtype=np.float32)
+    crop[:, :3] = 0.1  # the box line
+    crop[0:12, 45:75] = 0.1  # the 5's bar, from the top edge, apart from the rest
+    crop[20:60, 45:51] = 0.1  # its stem
+    crop[55:61, 45:80] = 0.1  # its belly
+    crop[55:90, 74:80] = 0.1
+    crop[84:90, 40:80] = 0.1  # its foot
+    assert framed_background_is_light(crop) is True
