@@ -215,8 +215,7 @@ def test_a_panes_dim_columns_are_brought_to_the_brightest():
     pane[5:15, 5:8] = 0.9  # a bright digit
     pane[5:15, 45:48] = 0.4  # a dim one, in a shadow
     pane[5:15, 25:28] = 0.15  # a faint smudge: brightened at most MAX_GAIN times
-    inside = np.ones_like(pane, dtype=bool)
-    result = evened(pane, inside, 0.1, 10)
+    result = evened(pane, 0.1, 10)
     assert result[10, 46] == pytest.approx(0.9, abs=1e-5) and result[10, 6] == pytest.approx(0.9, abs=1e-5)
     # The smudge rises 0.05 over the ground, under 1/MAX_GAIN of the digits' 0.8: left as it is.
     assert 0.05 < 0.8 / MAX_GAIN and result[10, 26] == pytest.approx(0.15, abs=1e-5)

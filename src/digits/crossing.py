@@ -92,7 +92,8 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         # A digit of a number may run up to the edge beside the others: what comes this close
         # to the writing and is as dark as it may be writing, and only its straight parts can go.
         distance = ndimage.distance_transform_edt(~writing)
-        near = np.asarray(ndimage.minimum(distance, labels, crossing)) < NEAR_WRITING * height
+        gap = np.asarray(ndimage.minimum(distance, labels, crossing))
+        near = gap < NEAR_WRITING * height
         # Measured against the paper's own shade: a shadow darkens paper and ink alike, by a factor.
         relative = darkness / np.maximum(paper, 1e-3)
         level = np.asarray(ndimage.median(relative, labels, crossing)) / float(np.median(relative[writing]))
@@ -109,7 +110,6 @@ def without_crossing_objects(image: np.ndarray, inner: np.ndarray) -> np.ndarray
         wide_pixels = np.bincount(labels[wide], minlength=count + 1)[crossing]
         extent = np.array([max(box[0].stop - box[0].start, box[1].stop - box[1].start)
                            for box in ndimage.find_objects(labels)])[crossing - 1]
-        gap = np.asarray(ndimage.minimum(distance, labels, crossing))
         like_writing |= ((areas[crossing] * PIECE_OF_WRITING >= writing.sum()) & (wide_pixels == 0) & ~bar
                          & (extent <= PIECE_SPAN * max(image.shape)) & (gap <= PIECE_NEAR * extent))
         # A shadow's wide part darkens the paper by at most MAX_SHADOW; a pen's, near the camera, is

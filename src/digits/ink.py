@@ -501,7 +501,8 @@ def ink_map(grey: np.ndarray, keep_objects: bool = False) -> np.ndarray:
                                    "if a digit is there, use a sharper, less grainy image")
             raise NoDigitError(f"no ink: the image is nearly uniform (contrast {max(contrast, 0):.2f} < {MIN_CONTRAST})")
         contrast = faint
-    ink = np.clip((ink - floor) / contrast, 0.0, 1.0) if keep_objects else without_objects(ink, floor, contrast)
+    scaled = np.clip((ink - floor) / contrast, 0.0, 1.0)
+    ink = scaled if keep_objects else without_objects(ink, scaled, floor)
     if dark_ink and not in_shade:
         ink = against_shade(ink, 1.0 - smooth)
     from digits.dots import without_dotted_rows
@@ -509,13 +510,12 @@ def ink_map(grey: np.ndarray, keep_objects: bool = False) -> np.ndarray:
     return without_frame_slivers(without_soft_marks(without_dotted_rows(without_margin_lines(without_ruling(ink)))))
 
 
-def without_objects(ink: np.ndarray, floor: float, contrast: float) -> np.ndarray:
-    """The ink above ``floor`` divided by ``contrast``, in [0, 1]; where objects lie on the sheet
-    (``digits.objects``), without them and divided by the contrast of what is left, unless nothing
-    else stands out (then the "object" is the writing)."""
+def without_objects(ink: np.ndarray, scaled: np.ndarray, floor: float) -> np.ndarray:
+    """``scaled`` (the ink above ``floor`` divided by its contrast, in [0, 1]); where objects lie on the sheet
+    (``digits.objects``), the ink without them above ``floor`` divided by the contrast of what is left, unless
+    nothing else stands out (then the "object" is the writing)."""
     from digits.objects import lying_objects
 
-    scaled = np.clip((ink - floor) / contrast, 0.0, 1.0)
     objects = lying_objects(scaled)
     if objects is None:
         return scaled

@@ -206,22 +206,22 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
         return grey
     ground = float(np.percentile(image[inside & dark], WINDOW_GROUND))
     found = np.where(inside, image, ground).astype(np.float32)
-    return evened(found, inside, ground, round(height)) if one_pane else found
+    return evened(found, ground, round(height)) if one_pane else found
 
 
-def evened(image: np.ndarray, inside: np.ndarray, ground: float, reach: int) -> np.ndarray:
-    """A pane's light digits brought to one brightness along it: each column's rise over the ``ground`` stretched
-    to the brightest column's, as far as the brightest within ``reach`` of it (about a wheel's width: the pane's
-    height) rises, when that is at least 1/MAX_GAIN of the brightest's; fainter columns (a smudge, noise) are left
-    as they are. A shadow or a cover's tint across part of a pane dims its digits, and the number reader leaves
-    out ink fainter than half the strongest (a smudge): the dim 1 of 15994 went, and 5994 was read."""
-    columns = np.where(inside, image, ground).max(axis=0) - ground
-    near = ndimage.maximum_filter1d(columns, size=max(1, reach))
+def evened(image: np.ndarray, ground: float, reach: int) -> np.ndarray:
+    """A pane's light digits brought to one brightness along it (``image``: the pane, its face painted ``ground``):
+    each column's rise over the ground stretched to the brightest column's, as far as the brightest within
+    ``reach`` of it (about a wheel's width: the pane's height) rises, when that is at least 1/MAX_GAIN of the
+    brightest's; fainter columns (a smudge, noise) are left as they are. A shadow or a cover's tint across part of
+    a pane dims its digits, and the number reader leaves out ink fainter than half the strongest (a smudge): the
+    dim 1 of 15994 went, and 5994 was read."""
+    near = ndimage.maximum_filter1d(image.max(axis=0) - ground, size=max(1, reach))
     top = float(near.max())
     if top <= 0:
         return image
     gain = np.where(near >= top / MAX_GAIN, top / np.maximum(near, 1e-6), 1.0)
-    return np.clip(np.where(inside, ground + (image - ground) * gain[None, :], image), 0.0, 1.0).astype(np.float32)
+    return np.clip(ground + (image - ground) * gain[None, :], 0.0, 1.0).astype(np.float32)
 
 
 def within_windows(grey: np.ndarray) -> np.ndarray:
