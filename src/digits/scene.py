@@ -19,7 +19,7 @@ from PIL import Image
 
 from digits.crossing import paper_shade, without_crossing_objects
 from digits.ink import CROP_SIZE, WORKING_SIZE, is_crop, rescale, robust_spread, shrink, split_level
-from digits.shapes import hull_mask, hull_points, smallest_rectangle
+from digits.shapes import hull_mask, hull_points, perimeter, smallest_rectangle
 
 # Only frames at least this large can hold a photographed sheet with room around it.
 MIN_SCENE_SIZE = 96
@@ -110,9 +110,8 @@ def is_round(hull: np.ndarray) -> bool:
     most ROUND times 4π its area, and filling under SHEET_RECTANGLE of its smallest rectangle (a disc fills 0.79; a
     card with rounded corners, whose perimeter is nearly a disc's, 0.95)."""
     closed = np.vstack([hull, hull[:1]]).astype(np.float64)
-    perimeter = float(np.hypot(*np.diff(closed, axis=0).T).sum())
     area = 0.5 * abs(float(np.dot(closed[:-1, 0], closed[1:, 1]) - np.dot(closed[1:, 0], closed[:-1, 1])))
-    return (area > 0 and perimeter ** 2 <= ROUND * 4 * math.pi * area
+    return (area > 0 and perimeter(hull) ** 2 <= ROUND * 4 * math.pi * area
             and area < SHEET_RECTANGLE * smallest_rectangle(hull)[0])
 
 

@@ -64,6 +64,10 @@ def rectangle_fill(region: np.ndarray) -> float:
     if len(hull) < 3:
         return 1.0  # a line: it fills its (thin) rectangle
     area, _ = smallest_rectangle(hull)
-    perimeter = float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]), axis=0).T).sum())
     # The hull runs through pixel centres: half a pixel all round is outside it.
-    return float(region.sum()) / (area + perimeter / 2 + 1)
+    return float(region.sum()) / (area + perimeter(hull) / 2 + 1)
+
+
+def perimeter(hull: np.ndarray) -> float:
+    """The length of the closed outline through the ``hull``'s points, in order."""
+    return float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]).astype(np.float64), axis=0).T).sum())
