@@ -233,3 +233,43 @@ def test_a_line_as_thick_as_the_pen_goes_only_clear_of_the_writing():
     five[8:35, 2:7] = True  # the stem, 4 rows below it
     five[(distance <= 1.0) & (distance >= 0.8) & (rows > 30)] = True  # the belly
     assert not edge_lines(five).any()
+
+
+def test_pieces_of_a_broken_thin_box_go_and_the_pens_strokes_stay():
+    # A box's hairlines broke apart in a photo; the digit is written with a felt pen 6 pixels wide.
+    from digits.boxes import without_hairlines
+
+    ink = np.zeros((200, 200), dtype=np.float32)
+    ink[40:42, 30:90] = 1.0  # the box's top, broken
+    ink[40:42, 110:170] = 1.0
+    ink[60:150, 30:32] = 1.0  # its left side
+    ink[60:140, 60:110] = 1.0  # a 0 written with a felt pen 6 pixels wide
+    ink[66:134, 66:104] = 0.0
+    ink[150:156, 90:120] = 1.0  # a stroke of the same pen, apart
+    cleaned = without_hairlines(ink)
+    assert cleaned[40:42].max() == 0.0 and cleaned[60:150, 30:32].max() == 0.0
+    assert np.array_equal(cleaned[60:160, 60:130], ink[60:160, 60:130])
+
+
+def test_hairlines_stay_when_the_pen_is_thin_itself():
+    from digits.boxes import without_hairlines
+
+    ink = np.zeros((200, 200), dtype=np.float32)
+    ink[40:42, 30:170] = 1.0
+    ink[60:140, 60:110] = 1.0  # a 0 written with a fine pen, 2 pixels wide
+    ink[62:138, 62:108] = 0.0
+    assert np.array_equal(without_hairlines(ink), ink)
+
+
+def test_a_thin_digit_beside_thick_clutter_is_no_hairline():
+    # A cloth's checks, drawn thick, and a 3-like curve written with a fine pen: the curve is no box's line.
+    from digits.boxes import without_hairlines
+
+    ink = np.zeros((300, 300), dtype=np.float32)
+    for top in (20, 80, 140):
+        ink[top:top + 40, 240:290] = 1.0
+        ink[top + 10:top + 30, 250:280] = 0.0
+    rows, columns = np.mgrid[0:300, 0:300]
+    ring = np.abs(np.hypot(rows - 150, columns - 100) - 40) <= 1.0
+    ink[ring & (columns >= 100)] = 1.0  # the right half of a ring, 2 pixels wide
+    assert np.array_equal(without_hairlines(ink), ink)

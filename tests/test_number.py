@@ -362,3 +362,21 @@ def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
     # Nor one taller than wide, as a small digit is: a label is a word.
     narrow = [part(4, 0, 30), part(1, 30, 29), part(None, 70, 20, width=12)]
     assert without_labels(narrow, [0, 1, 2])[0] == narrow
+
+
+def test_a_declined_part_below_the_numbers_line_is_dropped_and_one_on_it_stays():
+    from digits.number import off_the_line_dropped
+
+    def part(digit, left, top, height=30):
+        return {"digit": digit, "confidence": 0.99, "box": [left, top, 20, height]}
+
+    # A sheet's edge far below the digits, read as a part between them.
+    reading = [part(7, 0, 100), part(None, 10, 300, 20), part(8, 30, 98), part(5, 60, 95)]
+    kept, groups = off_the_line_dropped(reading, [0, 1, 2, 3])
+    assert [item["digit"] for item in kept] == [7, 8, 5] and groups == [0, 2, 3]
+    # A declined part sharing rows with the digits is on the line: the number stays unread.
+    on_the_line = [part(7, 0, 100), part(None, 30, 120, 30), part(5, 60, 95)]
+    assert off_the_line_dropped(on_the_line, [0, 1, 2])[0] == on_the_line
+    # With one digit read there is no line to measure by.
+    alone = [part(7, 0, 100), part(None, 30, 300)]
+    assert off_the_line_dropped(alone, [0, 1])[0] == alone

@@ -69,3 +69,29 @@ def test_type_beside_a_plain_1_goes():
     ink[200:320, 150:156] = 1.0
     cleaned = without_text_lines(ink)
     assert cleaned[15:80].max() == 0.0 and cleaned[200:320, 150:156].min() == 1.0
+
+
+def test_captions_whose_letters_ran_together_go_and_a_5s_bar_stays():
+    # A form's captions, blurred into one mark each ("Name:", "Signature:"), in a column beside the writing.
+    ink = np.zeros((400, 300), dtype=np.float32)
+    for row, width in enumerate((20, 38, 42, 34)):
+        ink[20 + 30 * row:28 + 30 * row, 20:20 + width] = 0.9
+        ink[22 + 30 * row:26 + 30 * row, 24:16 + width] = 0.0
+    ink[200:300, 150:156] = 1.0  # a 5's stem and bowl, its bar apart from them, a word's shape
+    ink[294:300, 150:200] = 1.0
+    ink[186:194, 152:190] = 1.0
+    cleaned = without_text_lines(ink)
+    assert cleaned[15:130].max() == 0.0
+    assert np.array_equal(cleaned[180:310], ink[180:310])
+
+
+def test_a_row_of_wide_marks_is_no_column_of_captions():
+    # A counter's small digits in a row, a wheel's shading bar under each, beside a tall object: no page of type.
+    ink = with_digit(np.zeros((400, 300), dtype=np.float32))
+    for place in range(5):
+        left = 20 + 40 * place
+        ink[40:56, left:left + 10] = 1.0
+        ink[43:53, left + 3:left + 7] = 0.0
+        for column in range(left - 4, left + 14):
+            ink[70 + abs(column % 6 - 3), column] = 1.0  # an uneven bar
+    assert np.array_equal(without_text_lines(ink), ink)

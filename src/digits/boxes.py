@@ -63,6 +63,8 @@ INSIDE_AREA = 0.15
 EDGE_BAND = 0.1
 BESIDE_LINE = 0.5
 THINNER = 0.5
+# A piece of a box's lines has this share of its pixels along its own box's sides.
+ALONG_SIDES = 0.9
 MEASURABLE_PEN = 3.0
 # A side that runs along WHOLE_EDGE of the frame and stands a pen's width clear of the writing may be as thick
 # as the pen: a form's line printed as thick as a fine pen writes, with the digit clear of it.
@@ -221,6 +223,42 @@ def apart_from_writing(seen: np.ndarray, last: int, gap: int) -> bool:
     ends = [slices[label - 1][0].stop for label in crossing[crossing > 0]]
     end = max(ends, default=last)
     return end <= last + NEAR and not seen[end:end + gap].any()
+
+
+def without_hairlines(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without pieces of a box's lines whose strokes are at most THINNER as wide as the writing's, when that is
+    at least MEASURABLE_PEN wide: what is left of a box whose thin lines broke apart in a photo. One pen writes one
+    width. The writing's width is the median of its marks' (``stray_marks.writing_marks``: no blob, no thin bar, no
+    speck); a piece of a box's lines lies along its own box's sides (``along_sides``: a line, or a corner). As it is
+    if there are none."""
+    from digits.stray_marks import writing_marks
+
+    mask = ink > INK_THRESHOLD
+    labels, areas, slices = components(mask)
+    if len(areas) < 3:
+        return ink
+    widths = np.array([stroke_width(labels[box] == label) for label, box in enumerate(slices, start=1)])
+    writing = writing_marks(areas, slices)
+    if not writing.any():
+        return ink
+    pen = float(np.median(widths[writing]))
+    if pen < MEASURABLE_PEN:
+        return ink
+    thin = [label for label in np.flatnonzero(widths <= THINNER * pen) + 1
+            if along_sides(labels[slices[label - 1]] == label)]
+    if not thin:
+        return ink
+    taken = np.isin(labels, thin)
+    return np.where(ndimage.binary_dilation(taken, iterations=1), 0.0, ink).astype(ink.dtype)
+
+
+def along_sides(piece: np.ndarray) -> bool:
+    """Whether ALONG_SIDES of ``piece``'s pixels (cut to its box) lie within NEAR pixels of the box's sides: a
+    straight line, or two meeting at a corner; a stroke of writing curves through its box."""
+    height, width = piece.shape
+    rows, columns = np.nonzero(piece)
+    near = ((rows < NEAR) | (rows >= height - NEAR) | (columns < NEAR) | (columns >= width - NEAR))
+    return float(near.mean()) >= ALONG_SIDES
 
 
 def without_boxes(ink: np.ndarray) -> np.ndarray:

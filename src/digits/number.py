@@ -246,12 +246,25 @@ def read_number(image, recogniser) -> dict:
     digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
-    digits, groups_of = without_labels(digits, groups_of)
+    digits, groups_of = without_labels(*off_the_line_dropped(digits, groups_of))
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
     return {"number": with_marks([str(item["digit"]) for item in digits], groups_of, marks),
             "confidence": min(item["confidence"] for item in digits), "digits": digits}
+
+
+def off_the_line_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
+    """The parts read (and the groups they came from) without those the model declines that lie wholly above or
+    below every part it reads as a digit (none of their rows shared): off the number's line. Two read digits at
+    least are needed to draw the line."""
+    read = [item["box"] for item in digits if item["digit"] is not None]
+    if len(read) < 2:
+        return digits, groups_of
+    top, bottom = min(box[1] for box in read), max(box[1] + box[3] for box in read)
+    kept = [place for place, item in enumerate(digits)
+            if item["digit"] is not None or (item["box"][1] < bottom and item["box"][1] + item["box"][3] > top)]
+    return [digits[place] for place in kept], [groups_of[place] for place in kept]
 
 
 def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:

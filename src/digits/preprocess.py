@@ -23,11 +23,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.ink import (INK_THRESHOLD, MIN_MEASURABLE, NoDigitError, SmallWritingError, check_amount, crop_to_ink,
                         drop_specks, ink_map, needed_pixels, normalise_stroke, resize)
-from digits.boxes import without_boxes
+from digits.boxes import without_boxes, without_hairlines
 from digits.pens import without_pen_beside
 from digits.plates import find_plate
 from digits.scene import find_sheet
 from digits.stretched import narrowed
+from digits.stray_marks import without_stray_marks
 from digits.text_lines import without_text_lines
 from digits.windows import within_windows
 
@@ -316,7 +317,7 @@ def ink_of(writing: np.ndarray) -> np.ndarray:
     marker 1 is as thick and straight as a pen.
     """
     for keep_objects in (False, True):
-        ink = without_text_lines(without_boxes(ink_map(writing, keep_objects)))
+        ink = without_stray_marks(without_hairlines(without_text_lines(without_boxes(ink_map(writing, keep_objects)))))
         if int((ink > INK_THRESHOLD).sum()) >= needed_pixels(ink.size):
             break
     return ink

@@ -71,3 +71,12 @@ def rectangle_fill(region: np.ndarray) -> float:
 def perimeter(hull: np.ndarray) -> float:
     """The length of the closed outline through the ``hull``'s points, in order."""
     return float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]).astype(np.float64), axis=0).T).sum())
+
+
+def near_boxes(boxes: np.ndarray, others: np.ndarray, reach: float) -> np.ndarray:
+    """Which of ``boxes`` (rows of top, bottom, left, right) overlap one of ``others`` grown by ``reach`` pixels."""
+    if len(boxes) == 0 or len(others) == 0:
+        return np.zeros(len(boxes), dtype=bool)
+    grown = others + np.array([-reach, reach, -reach, reach])
+    return ((boxes[:, None, 0] < grown[None, :, 1]) & (boxes[:, None, 1] > grown[None, :, 0])
+            & (boxes[:, None, 2] < grown[None, :, 3]) & (boxes[:, None, 3] > grown[None, :, 2])).any(axis=1)

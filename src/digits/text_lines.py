@@ -10,6 +10,12 @@ straight line running the page's height, as a notebook's margin does) and at mos
 image's longer side, and none filling SOLID of its box (a keyboard's keys, a grid's squares are
 alike and in lines too). They go when at least MIN_LINES such lines stand on the page: a number
 written in one row of digits of one height is one line at most, and no smaller than itself.
+
+Blurred or small type runs its letters together: a form's caption ("Name:", "Quantity") is then one
+mark, a word. A lone mark at least WORD_ASPECT times as wide as high is a line of its own when it lies
+away from the writing (WRITING_MARGIN of the writing's height from every taller mark: a 5's bar or an
+underline beside a digit is no caption), and when MIN_WORDS such words or more stand one above another
+(captions down a form's side; a counter's wheels hold a row of bars side by side).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from digits.ink import INK_THRESHOLD, components
+from digits.shapes import near_boxes
 
 MIN_WORDS = 3
 LINE_OVERLAP = 0.5
@@ -35,6 +42,9 @@ LINE_WIDTH = 0.1
 LINE_RUN = 0.9
 # A mark filling this share of its box is a solid thing (a key, a grid's square), no letter.
 SOLID = 0.85
+# A lone mark this many times as wide as high, this far from the writing (a share of the writing's height), is a word.
+WORD_ASPECT = 2.0
+WRITING_MARGIN = 0.5
 # Marks under this many pixels high are specks, no type.
 LOWEST_TYPE = 3
 # Past this many small marks the ink is a texture, not a page of type: left to the other stages.
@@ -44,7 +54,7 @@ MOST_MARKS = 1500
 def text_marks(mask: np.ndarray) -> np.ndarray | None:
     """The pixels of ``mask`` that are lines of printed text (see the module's note), or None when there are none."""
     labels, areas, slices = components(mask)
-    if len(areas) < 1 + MIN_WORDS * MIN_LINES:
+    if len(areas) < 1 + MIN_LINES:
         return None
     boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.int64)
     heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
@@ -54,9 +64,13 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
     largest = min(TEXT_HEIGHT * float(writing.max()), TEXT_SHARE * max(mask.shape))
     loose = (heights <= largest) & (areas[1:] < SOLID * heights * widths)
     small = np.flatnonzero(loose & (heights >= LOWEST_TYPE))
-    if small.size < MIN_WORDS * MIN_LINES or small.size > MOST_MARKS:
+    if small.size < MIN_LINES or small.size > MOST_MARKS:
         return None
-    taken = in_lines(boxes, small)
+    words = small[(widths[small] >= WORD_ASPECT * heights[small])
+                  & ~near_boxes(boxes[small], boxes[heights > largest], WRITING_MARGIN * float(writing.max()))]
+    if stacked(boxes[words]) < MIN_WORDS:
+        words = words[:0]
+    taken = in_lines(boxes, small, words)
     if taken is None:
         return None
     type_height = float(np.median(heights[taken]))
@@ -67,9 +81,20 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
     return region & ~np.isin(labels, np.flatnonzero(heights > largest) + 1)
 
 
-def in_lines(boxes: np.ndarray, small: np.ndarray) -> np.ndarray | None:
+def stacked(boxes: np.ndarray) -> int:
+    """How many of ``boxes`` (top, bottom, left, right) stand one above another, none sharing a row with the next."""
+    count, bottom = 0, -1
+    for top, low in sorted(boxes[:, :2].tolist()):
+        if top >= bottom:
+            count, bottom = count + 1, low
+        else:
+            bottom = min(bottom, low)
+    return count
+
+
+def in_lines(boxes: np.ndarray, small: np.ndarray, words: np.ndarray) -> np.ndarray | None:
     """Which of the marks (``boxes``: top, bottom, left, right) stand in lines of type, of those whose indices are
-    ``small``; None when under MIN_LINES lines are found."""
+    ``small``, each of ``words`` (a lone word) a line of its own; None when under MIN_LINES lines are found."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -82,7 +107,8 @@ def in_lines(boxes: np.ndarray, small: np.ndarray) -> np.ndarray | None:
               & (np.maximum(height[:, None], height[None, :]) <= ALIKE * lower))
     np.fill_diagonal(beside, False)
     count, line_of = connected_components(coo_matrix(beside), directed=False)
-    lines = np.flatnonzero(np.bincount(line_of, minlength=count) >= MIN_WORDS)
+    lines = np.flatnonzero((np.bincount(line_of, minlength=count) >= MIN_WORDS)
+                           | np.isin(np.arange(count), line_of[np.isin(small, words)]))
     if lines.size < MIN_LINES:
         return None
     taken = np.zeros(len(boxes), dtype=bool)
@@ -98,9 +124,7 @@ def with_neighbours(boxes: np.ndarray, taken: np.ndarray, loose: np.ndarray, rea
         near = np.flatnonzero(loose & ~taken)
         if near.size == 0:
             return taken
-        grown = boxes[taken] + np.array([-reach, reach, -reach, reach])
-        touching = ((boxes[near, 0, None] < grown[None, :, 1]) & (boxes[near, 1, None] > grown[None, :, 0])
-                    & (boxes[near, 2, None] < grown[None, :, 3]) & (boxes[near, 3, None] > grown[None, :, 2])).any(axis=1)
+        touching = near_boxes(boxes[near], boxes[taken], reach)
         if not touching.any():
             return taken
         taken[near[touching]] = True

@@ -1,0 +1,82 @@
+"""Marks apart from the writing: a notebook's punched holes, a pen's tip, the desk beyond the sheet's edge.
+
+A photo of a sheet holds more than the writing. Left in, a mark in a far corner stretched the
+box the model reads to the whole sheet, and the digit shrank to a corner of it ("this does not
+look like a digit"). The writing's size is its largest mark that is no thin bar (a sheet's edge
+or a ruled line runs long and thin; no digit but a 1 does, and a 1 alone has nothing to measure
+against) and no blob (strokes fill at most STROKES of their box; a cloth's checks or a shadow fill
+more): the longer side of its box. Marks at least KEEP of that size stay, wherever they are;
+smaller ones go when they lie more than FAR of it from every mark that stays. A number's point,
+dash or broken stroke stands within a digit's height of its digits, and stays.
+
+A blob above or below the writing goes too: a mark that is no thin bar and fills more than
+STROKES of its box, no larger than the writing (its longer side at most 1 / KEEP of the writing's
+size), sharing no row with a mark of writing (a bold digit in a row of boxed digits stands beside
+the others) and BLOB_GAP of the writing's size or more from every one: the desk, a cloth's checks
+or a shadow's corner beyond the sheet's edge, above or below the digit. Blobs are sought only beside
+clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's bold printed
+digits fill their boxes, and beside a label's small stroke they were taken for blobs. A bold digit
+alone is the largest mark, no blob beside smaller strokes; a number's point stands on its line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components
+from digits.shapes import near_boxes
+
+KEEP = 0.5
+FAR = 1.0
+# A mark whose box is under this share as wide as long is a thin bar, no measure of the writing.
+BAR = 0.2
+STROKES = 0.4
+BLOB_GAP = 0.5
+CLEAR_WRITING = 0.1
+
+
+def writing_marks(areas: np.ndarray, slices: list) -> np.ndarray:
+    """Which of the marks (``digits.ink.components``' areas, with the background's first, and boxes) may be writing:
+    no thin bar, no blob, no speck."""
+    sides = np.array([(box[0].stop - box[0].start, box[1].stop - box[1].start) for box in slices], dtype=np.float64)
+    longer, shorter = sides.max(axis=1), sides.min(axis=1)
+    return ((shorter >= BAR * longer) & (areas[1:] >= SPECK_FRACTION * areas[1:].max())
+            & (areas[1:] <= STROKES * longer * shorter))
+
+
+def stray_marks(mask: np.ndarray) -> np.ndarray | None:
+    """The pixels of ``mask`` that are small marks far from the writing or blobs apart from it (see the module's
+    note), or None."""
+    labels, areas, slices = components(mask)
+    if len(areas) < 3:
+        return None
+    boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.float64)
+    longer = np.maximum(boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2])
+    writing = writing_marks(areas, slices)
+    if not writing.any():
+        return None
+    size = float(longer[writing].max())
+    staying = longer >= KEEP * size
+    shorter = np.minimum(boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2])
+    blobs = ((shorter >= BAR * longer) & (areas[1:] > STROKES * longer * shorter) & (KEEP * longer <= size)
+             & (size >= CLEAR_WRITING * min(mask.shape)))
+    rows_of_writing = boxes[writing][:, :2]
+    beside_writing = ((boxes[:, None, 0] < rows_of_writing[None, :, 1])
+                      & (boxes[:, None, 1] > rows_of_writing[None, :, 0])).any(axis=1)
+    blobs &= ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size)
+    far = (~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs
+    if not far.any():
+        return None
+    return np.isin(labels, np.flatnonzero(far) + 1)
+
+
+def without_stray_marks(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without small marks far from the writing and blobs above or below it (``stray_marks``); as it is if
+    there are none."""
+    stray = stray_marks(ink > INK_THRESHOLD)
+    if stray is None:
+        return ink
+    from scipy import ndimage
+
+    # Their soft edges go with them.
+    return np.where(ndimage.binary_dilation(stray, iterations=1), 0.0, ink).astype(ink.dtype)

@@ -1,0 +1,67 @@
+import numpy as np
+
+from digits.stray_marks import without_stray_marks
+
+
+def digit(ink: np.ndarray, top: int, left: int, height: int = 80) -> None:
+    """A 0 ``height`` pixels high, its top-left corner at (top, left)."""
+    ink[top:top + height, left:left + height // 2] = 1.0
+    ink[top + 4:top + height - 4, left + 4:left + height // 2 - 4] = 0.0
+
+
+def test_a_notebooks_holes_far_from_the_digit_go():
+    ink = np.zeros((400, 500), dtype=np.float32)
+    digit(ink, 160, 300)
+    for top in (50, 190, 330):
+        ink[top:top + 12, 20:32] = 1.0  # punched holes down the left side
+    cleaned = without_stray_marks(ink)
+    assert cleaned[:, :40].max() == 0.0
+    assert np.array_equal(cleaned[150:250, 290:350], ink[150:250, 290:350])
+
+
+def test_a_numbers_point_and_a_small_digit_nearby_stay():
+    ink = np.zeros((300, 500), dtype=np.float32)
+    digit(ink, 100, 100)
+    ink[170:178, 155:163] = 1.0  # a decimal point
+    digit(ink, 100, 180)
+    digit(ink, 140, 240, height=36)  # a small digit beside the others
+    assert np.array_equal(without_stray_marks(ink), ink)
+
+
+def test_a_long_thin_line_is_no_measure_of_the_writing():
+    # A sheet's edge 400 pixels long: the digit far from it is not small beside it.
+    ink = np.zeros((420, 500), dtype=np.float32)
+    ink[10:410, 20:23] = 1.0
+    digit(ink, 170, 350)
+    assert np.array_equal(without_stray_marks(ink), ink)
+
+
+def test_a_blob_apart_from_the_digit_goes_and_a_bold_digit_stays():
+    # The desk beyond the sheet's edge, a solid patch below the digit and as wide as it.
+    ink = np.zeros((400, 400), dtype=np.float32)
+    digit(ink, 100, 150)
+    ink[230:260, 140:210] = 1.0
+    cleaned = without_stray_marks(ink)
+    assert cleaned[225:265].max() == 0.0
+    assert np.array_equal(cleaned[90:190], ink[90:190])
+    # A bold 0 in marker fills half its box: beside small strokes it is the writing, and stays.
+    bold = np.zeros((400, 400), dtype=np.float32)
+    bold[100:180, 150:200] = 1.0
+    bold[125:155, 165:185] = 0.0
+    bold[300:320, 40:52] = 1.0
+    bold[301:319, 41:51] = 0.0  # a thin ring, small beside the 0
+    assert bold[100:180, 150:200].mean() >= 0.5
+    assert np.array_equal(without_stray_marks(bold)[90:190], bold[90:190])
+
+
+def test_a_counters_bold_digits_beside_a_small_label_are_no_blobs():
+    # Printed digits 24 pixels high, each filling half its box, below a label's small stroke: no clear writing
+    # to measure blobs by.
+    ink = np.zeros((300, 400), dtype=np.float32)
+    for left in (100, 150, 200):
+        ink[170:194, left:left + 14] = 1.0
+        ink[176:188, left + 4:left + 10] = 0.0
+    ink[60:79, 40:54] = 0.0
+    rows, columns = np.mgrid[0:300, 0:400]
+    ink[(np.abs(np.hypot(rows - 69, columns - 47) - 8) <= 0.7)] = 1.0  # a small ring, a label's letter
+    assert np.array_equal(without_stray_marks(ink)[160:200], ink[160:200])
