@@ -65,3 +65,14 @@ def test_a_counters_bold_digits_beside_a_small_label_are_no_blobs():
     rows, columns = np.mgrid[0:300, 0:400]
     ink[(np.abs(np.hypot(rows - 69, columns - 47) - 8) <= 0.7)] = 1.0  # a small ring, a label's letter
     assert np.array_equal(without_stray_marks(ink)[160:200], ink[160:200])
+
+
+def test_bold_marks_standing_in_a_turned_row_are_no_blobs():
+    # Below a clear 0, a counter's bold digits in a row turned in the photo: each shares a few rows with the next.
+    ink = np.zeros((400, 400), dtype=np.float32)
+    digit(ink, 20, 150)
+    for place, left in enumerate((100, 160, 220)):
+        top = 200 + 36 * place
+        ink[top:top + 44, left:left + 18] = 1.0
+        ink[top + 8:top + 36, left + 6:left + 12] = 0.0
+    assert np.array_equal(without_stray_marks(ink)[190:320], ink[190:320])

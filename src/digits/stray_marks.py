@@ -11,8 +11,9 @@ dash or broken stroke stands within a digit's height of its digits, and stays.
 
 A blob above or below the writing goes too: a mark that is no thin bar and fills more than
 STROKES of its box, no larger than the writing (its longer side at most 1 / KEEP of the writing's
-size), sharing no row with a mark of writing (a bold digit in a row of boxed digits stands beside
-the others) and BLOB_GAP of the writing's size or more from every one: the desk, a cloth's checks
+size), sharing no row with a mark of writing nor standing in a row with any other mark of about its
+height (within ROW_ALIKE; a counter's bold digits, or a bold digit among boxed ones, stand side by
+side) and BLOB_GAP of the writing's size or more from every mark of writing: the desk, a cloth's checks
 or a shadow's corner beyond the sheet's edge, above or below the digit. Blobs are sought only beside
 clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's bold printed
 digits fill their boxes, and beside a label's small stroke they were taken for blobs. A bold digit
@@ -33,6 +34,7 @@ BAR = 0.2
 STROKES = 0.4
 BLOB_GAP = 0.5
 CLEAR_WRITING = 0.1
+ROW_ALIKE = 1.5
 
 
 def writing_marks(areas: np.ndarray, slices: list) -> np.ndarray:
@@ -63,11 +65,23 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     rows_of_writing = boxes[writing][:, :2]
     beside_writing = ((boxes[:, None, 0] < rows_of_writing[None, :, 1])
                       & (boxes[:, None, 1] > rows_of_writing[None, :, 0])).any(axis=1)
-    blobs &= ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size)
+    blobs &= ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size) & ~in_a_row(boxes, areas)
     far = (~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs
     if not far.any():
         return None
     return np.isin(labels, np.flatnonzero(far) + 1)
+
+
+def in_a_row(boxes: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Which of the marks (``boxes``: top, bottom, left, right; ``areas`` with the background's first) stand in a row
+    with another mark no speck: sharing rows (a row turned in a photo shares few), heights within ROW_ALIKE."""
+    heights = boxes[:, 1] - boxes[:, 0]
+    overlap = np.minimum(boxes[:, None, 1], boxes[None, :, 1]) - np.maximum(boxes[:, None, 0], boxes[None, :, 0])
+    lower, higher = np.minimum(heights[:, None], heights[None, :]), np.maximum(heights[:, None], heights[None, :])
+    row = (overlap > 0) & (higher <= ROW_ALIKE * lower)
+    row &= (areas[1:] >= SPECK_FRACTION * areas[1:].max())[None, :]
+    np.fill_diagonal(row, False)
+    return row.any(axis=1)
 
 
 def without_stray_marks(ink: np.ndarray) -> np.ndarray:
