@@ -380,3 +380,36 @@ def test_a_declined_part_below_the_numbers_line_is_dropped_and_one_on_it_stays()
     # With one digit read there is no line to measure by.
     alone = [part(7, 0, 100), part(None, 30, 300)]
     assert off_the_line_dropped(alone, [0, 1])[0] == alone
+
+
+def test_a_units_letters_at_the_end_and_a_speck_beside_them_are_labels():
+    from digits.number import without_labels
+
+    def part(digit, left, height, width=20):
+        return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, height]}
+
+    # "km" three quarters of the wheels' digits high, wider than high, apart from the last wheel.
+    km = [part(3, 0, 17), part(6, 30, 17), part(7, 60, 17), part(None, 100, 13, width=24)]
+    assert [item["digit"] for item in without_labels(km, [0, 1, 2, 3])[0]] == [3, 6, 7]
+    # A speck under half the digits' height, whatever its shape.
+    speck = [part(3, 0, 16), part(6, 30, 16), part(7, 60, 16), part(None, 90, 7, width=5)]
+    assert [item["digit"] for item in without_labels(speck, [0, 1, 2, 3])[0]] == [3, 6, 7]
+
+
+def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_and_a_wheels_1_stays():
+    from digits.number import off_the_grid_dropped
+
+    def part(digit, left, width=9):
+        return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, 15]}
+
+    # Wheels every 32 pixels; edges read as 1 a third of the way between two of them.
+    reading = [part(3, 157), part(8, 189), part(5, 221), part(0, 253), part(1, 264, 7), part(6, 285), part(5, 317),
+               part(1, 341, 4), part(3, 349)]
+    kept, groups = off_the_grid_dropped(reading, list(range(9)))
+    assert [item["digit"] for item in kept] == [3, 8, 5, 0, 6, 5, 3] and groups == [0, 1, 2, 3, 5, 6, 8]
+    # A wheel showing 1 stands in its place.
+    wheel = [part(3, 157), part(8, 189), part(1, 223, 5), part(0, 253), part(6, 285)]
+    assert off_the_grid_dropped(wheel, list(range(5)))[0] == wheel
+    # Handwriting spaced unevenly has no places to stand between.
+    written = [part(3, 0), part(8, 40), part(1, 58, 4), part(5, 95), part(0, 120)]
+    assert off_the_grid_dropped(written, list(range(5)))[0] == written

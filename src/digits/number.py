@@ -34,12 +34,21 @@ JOINING_INK = 0.5 * INK_THRESHOLD
 LINE_ELONGATION = 2.0
 MIN_TILT, MAX_TILT = 6.0, 35.0
 # A part at either end of a reading that the model declines is a label beside the number (a
-# counter's unit, "kWh" at 0.4-0.6 of its wheels' digits high) when it is under LABEL_HEIGHT of the
-# digits' median height, at least as wide as high (a word, no digit) and stands LABEL_GAP of their
-# median width or more apart from them (a small written digit that the model declines stands as close
-# as the others).
-LABEL_HEIGHT = 0.7
+# counter's unit, "kWh" at 0.4-0.6 of its wheels' digits high, "km" at 0.7) when it is under LABEL_HEIGHT of
+# the digits' median height and at least as wide as high (a word, no digit), or under LABEL_SPECK of it
+# whatever its shape (a label's letter, a speck), and stands LABEL_GAP of their median width or more apart
+# from them (a small written digit that the model declines stands as close as the others).
+LABEL_HEIGHT = 0.8
+LABEL_SPECK = 0.5
 LABEL_GAP = 0.5
+
+
+# A counter's wheels stand evenly: when GRID_PARTS parts or more read as digits other than 1 stand a whole
+# number of steps apart, each within GRID_FIT of a step of their median spacing, a part read as 1 or declined
+# (a window's edge between two wheels) more than GRID_OFF of a step from every place is no wheel.
+GRID_PARTS = 4
+GRID_FIT = 0.1
+GRID_OFF = 0.25
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -246,7 +255,7 @@ def read_number(image, recogniser) -> dict:
     digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
-    digits, groups_of = without_labels(*off_the_line_dropped(digits, groups_of))
+    digits, groups_of = without_labels(*off_the_grid_dropped(*off_the_line_dropped(digits, groups_of)))
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
@@ -267,11 +276,33 @@ def off_the_line_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list
     return [digits[place] for place in kept], [groups_of[place] for place in kept]
 
 
+def off_the_grid_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
+    """The parts read (and the groups they came from) without those read as 1 or declined that stand between the
+    places of evenly spaced wheels (see GRID_PARTS): a window's edge between two wheels."""
+    doubtful = [item["digit"] in (None, 1) for item in digits]
+    centres = np.array([item["box"][0] + item["box"][2] / 2 for item, doubt in zip(digits, doubtful) if not doubt])
+    if len(centres) < GRID_PARTS:
+        return digits, groups_of
+    step = float(np.median(np.diff(centres)))
+    if step <= 0:
+        return digits, groups_of
+    steps = np.diff(centres) / step
+    if np.any(np.abs(steps - np.round(steps)) > GRID_FIT) or np.any(np.round(steps) < 1):
+        return digits, groups_of
+
+    def on_the_grid(item: dict) -> bool:
+        offset = (item["box"][0] + item["box"][2] / 2 - centres[0]) / step
+        return abs(offset - round(offset)) <= GRID_OFF
+
+    kept = [place for place, (item, doubt) in enumerate(zip(digits, doubtful)) if not doubt or on_the_grid(item)]
+    return [digits[place] for place in kept], [groups_of[place] for place in kept]
+
+
 def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
     """The parts read (and the groups they came from) without those at either end that the model declines, that
-    stand under LABEL_HEIGHT of the read digits' median height, at least as wide as high, and apart from the next
-    part by LABEL_GAP of their median width: a unit beside a counter ("kWh", "m³"), no digit of it. Two parts at
-    least are kept."""
+    stand under LABEL_HEIGHT of the read digits' median height and are at least as wide as high (or under
+    LABEL_SPECK of it), and apart from the next part by LABEL_GAP of their median width: a unit beside a counter
+    ("kWh", "m³"), no digit of it. Two parts at least are kept."""
     sizes = [item["box"] for item in digits if item["digit"] is not None]
     if len(digits) < 3 or not sizes:
         return digits, groups_of
@@ -283,7 +314,8 @@ def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict]
         left, right = (beside, part) if after else (part, beside)
         apart = right["box"][0] - (left["box"][0] + left["box"][2])
         width_of, height_of = part["box"][2], part["box"][3]
-        return part["digit"] is None and height_of < LABEL_HEIGHT * height and width_of >= height_of and apart >= gap
+        shaped = (height_of < LABEL_HEIGHT * height and width_of >= height_of) or height_of < LABEL_SPECK * height
+        return part["digit"] is None and shaped and apart >= gap
 
     while len(digits) > 2 and is_label(digits[-1], digits[-2], after=True):
         digits.pop()
