@@ -413,3 +413,17 @@ def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_and_a_wheels_1_st
     # Handwriting spaced unevenly has no places to stand between.
     written = [part(3, 0), part(8, 40), part(1, 58, 4), part(5, 95), part(0, 120)]
     assert off_the_grid_dropped(written, list(range(5)))[0] == written
+
+
+def test_a_digit_cut_short_is_doubted():
+    from digits.number import with_short_parts_doubted
+
+    def part(digit, height):
+        return {"digit": digit, "confidence": 0.99, "box": [0, 0, 10, height]}
+
+    # The last wheel turning: the window shows 10 of its 16 rows.
+    doubted = with_short_parts_doubted([part(1, 16), part(7, 15), part(5, 16), part(0, 10)])
+    assert [item["confidence"] for item in doubted[:3]] == [0.99] * 3 and doubted[3]["confidence"] < 0.6
+    # Digits of about one height are left as read.
+    alike = [part(1, 16), part(7, 14), part(5, 16), part(0, 13)]
+    assert with_short_parts_doubted(alike) == alike

@@ -49,6 +49,10 @@ LABEL_GAP = 0.5
 GRID_PARTS = 4
 GRID_FIT = 0.1
 GRID_OFF = 0.25
+# A digit under SHORT_PART of the read digits' median height is cut short (a counter's wheel turning between two
+# digits, the window showing part of each): its confidence is at most its share of that height times
+# LOW_CONFIDENCE, and a reading it holds is flagged low.
+SHORT_PART = 0.75
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -256,6 +260,7 @@ def read_number(image, recogniser) -> dict:
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
     digits, groups_of = without_labels(*off_the_grid_dropped(*off_the_line_dropped(digits, groups_of)))
+    digits = with_short_parts_doubted(digits)
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
@@ -274,6 +279,17 @@ def off_the_line_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list
     kept = [place for place, item in enumerate(digits)
             if item["digit"] is not None or (item["box"][1] < bottom and item["box"][1] + item["box"][3] > top)]
     return [digits[place] for place in kept], [groups_of[place] for place in kept]
+
+
+def with_short_parts_doubted(digits: list[dict]) -> list[dict]:
+    """The parts read, those cut short (under SHORT_PART of the read digits' median height, three read at least)
+    with their confidence at most their share of that height times LOW_CONFIDENCE."""
+    heights = [item["box"][3] for item in digits if item["digit"] is not None]
+    if len(heights) < 3:
+        return digits
+    median = float(np.median(heights))
+    return [dict(item, confidence=round(min(item["confidence"], LOW_CONFIDENCE * item["box"][3] / median), 6))
+            if item["digit"] is not None and item["box"][3] < SHORT_PART * median else item for item in digits]
 
 
 def off_the_grid_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
