@@ -399,12 +399,12 @@ def test_a_units_letters_at_the_end_and_a_speck_beside_them_are_labels():
 def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_and_a_wheels_1_stays():
     from digits.number import off_the_grid_dropped
 
-    def part(digit, left, width=9):
-        return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, 15]}
+    def part(digit, left, width=9, height=15):
+        return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, height]}
 
-    # Wheels every 32 pixels; edges read as 1 a third of the way between two of them.
-    reading = [part(3, 157), part(8, 189), part(5, 221), part(0, 253), part(1, 264, 7), part(6, 285), part(5, 317),
-               part(1, 341, 4), part(3, 349)]
+    # Wheels every 32 pixels; edges, running the windows' height, read as 1 a third of the way between two of them.
+    reading = [part(3, 157), part(8, 189), part(5, 221), part(0, 253), part(1, 264, 7, 27), part(6, 285),
+               part(5, 317), part(1, 341, 4, 19), part(3, 349)]
     kept, groups = off_the_grid_dropped(reading, list(range(9)))
     assert [item["digit"] for item in kept] == [3, 8, 5, 0, 6, 5, 3] and groups == [0, 1, 2, 3, 5, 6, 8]
     # A wheel showing 1 stands in its place.
@@ -413,6 +413,10 @@ def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_and_a_wheels_1_st
     # Handwriting spaced unevenly has no places to stand between.
     written = [part(3, 0), part(8, 40), part(1, 58, 4), part(5, 95), part(0, 120)]
     assert off_the_grid_dropped(written, list(range(5)))[0] == written
+    # Nor does evenly spaced handwriting's 1, no taller than its digits (680112: the second 1 stood between places).
+    even = [part(6, 749, 29, 61), part(8, 799, 40, 74), part(0, 857, 40, 68), part(1, 914, 22, 74),
+            part(1, 950, 22, 74), part(2, 972, 38, 70)]
+    assert off_the_grid_dropped(even, list(range(6)))[0] == even
 
 
 def test_a_digit_cut_short_is_doubted():

@@ -45,10 +45,12 @@ LABEL_GAP = 0.5
 
 # A counter's wheels stand evenly: when GRID_PARTS parts or more read as digits other than 1 stand a whole
 # number of steps apart, each within GRID_FIT of a step of their median spacing, a part read as 1 or declined
-# (a window's edge between two wheels) more than GRID_OFF of a step from every place is no wheel.
+# more than GRID_OFF of a step from every place, and taller than EDGE_HEIGHT of their median height, is a
+# window's edge between two wheels (it runs the window's height), no wheel. Handwritten 1s are no taller.
 GRID_PARTS = 4
 GRID_FIT = 0.1
 GRID_OFF = 0.25
+EDGE_HEIGHT = 1.2
 # A digit under SHORT_PART of the read digits' median height is cut short (a counter's wheel turning between two
 # digits, the window showing part of each): its confidence is at most its share of that height times
 # LOW_CONFIDENCE, and a reading it holds is flagged low.
@@ -293,12 +295,13 @@ def with_short_parts_doubted(digits: list[dict]) -> list[dict]:
 
 
 def off_the_grid_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
-    """The parts read (and the groups they came from) without those read as 1 or declined that stand between the
-    places of evenly spaced wheels (see GRID_PARTS): a window's edge between two wheels."""
+    """The parts read (and the groups they came from) without those read as 1 or declined, taller than the others,
+    that stand between the places of evenly spaced wheels (see GRID_PARTS): a window's edge between two wheels."""
     doubtful = [item["digit"] in (None, 1) for item in digits]
     centres = np.array([item["box"][0] + item["box"][2] / 2 for item, doubt in zip(digits, doubtful) if not doubt])
     if len(centres) < GRID_PARTS:
         return digits, groups_of
+    tallest = EDGE_HEIGHT * float(np.median([item["box"][3] for item, doubt in zip(digits, doubtful) if not doubt]))
     step = float(np.median(np.diff(centres)))
     if step <= 0:
         return digits, groups_of
@@ -308,7 +311,7 @@ def off_the_grid_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list
 
     def on_the_grid(item: dict) -> bool:
         offset = (item["box"][0] + item["box"][2] / 2 - centres[0]) / step
-        return abs(offset - round(offset)) <= GRID_OFF
+        return abs(offset - round(offset)) <= GRID_OFF or item["box"][3] <= tallest
 
     kept = [place for place, (item, doubt) in enumerate(zip(digits, doubtful)) if not doubt or on_the_grid(item)]
     return [digits[place] for place in kept], [groups_of[place] for place in kept]
