@@ -76,3 +76,12 @@ def test_bold_marks_standing_in_a_turned_row_are_no_blobs():
         ink[top:top + 44, left:left + 18] = 1.0
         ink[top + 8:top + 36, left + 6:left + 12] = 0.0
     assert np.array_equal(without_stray_marks(ink)[190:320], ink[190:320])
+
+
+def test_a_point_between_digits_spaced_wide_stays():
+    # 7 . 2 written with the point more than a digit's height from each digit, a little below their line.
+    ink = np.zeros((300, 600), dtype=np.float32)
+    digit(ink, 100, 100)
+    ink[186:194, 250:258] = 1.0
+    digit(ink, 100, 400)
+    assert np.array_equal(without_stray_marks(ink), ink)

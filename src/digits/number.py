@@ -43,18 +43,20 @@ LABEL_SPECK = 0.5
 LABEL_GAP = 0.5
 
 
-# A counter's wheels stand evenly: when GRID_PARTS parts or more read as digits other than 1 stand a whole
-# number of steps apart, each within GRID_FIT of a step of their median spacing, a part read as 1 or declined
-# more than GRID_OFF of a step from every place, and taller than EDGE_HEIGHT of their median height, is a
-# window's edge between two wheels (it runs the window's height), no wheel. Handwritten 1s are no taller.
+# A counter's wheels stand evenly: GRID_PARTS parts or more read as digits other than 1 stand a whole number of
+# steps apart, each within GRID_FIT of a step of their median spacing. A part read as 1 or declined more than
+# GRID_OFF of a step from every place, and taller than EDGE_HEIGHT of their median height, may be a window's edge
+# between two wheels (it runs the window's height): declined, it is left out; read as 1, it is doubted (its
+# confidence at most EDGE_DOUBT), since a writer's 1 on evenly spaced paper may stand so too.
 GRID_PARTS = 4
 GRID_FIT = 0.1
 GRID_OFF = 0.25
 EDGE_HEIGHT = 1.2
-# A digit under SHORT_PART of the read digits' median height is cut short (a counter's wheel turning between two
-# digits, the window showing part of each): its confidence is at most its share of that height times
-# LOW_CONFIDENCE, and a reading it holds is flagged low.
-SHORT_PART = 0.75
+EDGE_DOUBT = 0.5
+# On such wheels, a digit under SHORT_PART of the read digits' median height is cut short (a wheel turning
+# between two digits, the window showing part of each): its confidence is at most its share of that height
+# times LOW_CONFIDENCE, and a reading it holds is flagged low.
+SHORT_PART = 0.7
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -261,7 +263,7 @@ def read_number(image, recogniser) -> dict:
     digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
-    digits, groups_of = without_labels(*off_the_grid_dropped(*off_the_line_dropped(digits, groups_of)))
+    digits, groups_of = without_labels(*without_window_edges(*off_the_line_dropped(digits, groups_of)))
     digits = with_short_parts_doubted(digits)
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
@@ -284,37 +286,55 @@ def off_the_line_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list
 
 
 def with_short_parts_doubted(digits: list[dict]) -> list[dict]:
-    """The parts read, those cut short (under SHORT_PART of the read digits' median height, three read at least)
-    with their confidence at most their share of that height times LOW_CONFIDENCE."""
+    """The parts read, on a counter's evenly spaced wheels (``wheel_places``), those cut short (under SHORT_PART of
+    the read digits' median height) with their confidence at most their share of that height times LOW_CONFIDENCE.
+    Handwriting's digits vary in height, and are left as read."""
     heights = [item["box"][3] for item in digits if item["digit"] is not None]
-    if len(heights) < 3:
+    if len(heights) < 3 or wheel_places(digits) is None:
         return digits
     median = float(np.median(heights))
     return [dict(item, confidence=round(min(item["confidence"], LOW_CONFIDENCE * item["box"][3] / median), 6))
             if item["digit"] is not None and item["box"][3] < SHORT_PART * median else item for item in digits]
 
 
-def off_the_grid_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
-    """The parts read (and the groups they came from) without those read as 1 or declined, taller than the others,
-    that stand between the places of evenly spaced wheels (see GRID_PARTS): a window's edge between two wheels."""
-    doubtful = [item["digit"] in (None, 1) for item in digits]
-    centres = np.array([item["box"][0] + item["box"][2] / 2 for item, doubt in zip(digits, doubtful) if not doubt])
-    if len(centres) < GRID_PARTS:
-        return digits, groups_of
-    tallest = EDGE_HEIGHT * float(np.median([item["box"][3] for item, doubt in zip(digits, doubtful) if not doubt]))
-    step = float(np.median(np.diff(centres)))
-    if step <= 0:
-        return digits, groups_of
-    steps = np.diff(centres) / step
+def wheel_places(digits: list[dict]) -> tuple[float, float, float] | None:
+    """(the first place's centre, the step between places, the wheels' digits' median height) when GRID_PARTS parts
+    or more read as digits other than 1 stand a whole number of steps apart (see GRID_PARTS); None otherwise."""
+    sure = [item["box"] for item in digits if item["digit"] not in (None, 1)]
+    if len(sure) < GRID_PARTS:
+        return None
+    centres = np.array([box[0] + box[2] / 2 for box in sure])
+    spacing = np.diff(centres)
+    # The nearest two stand a step apart; the step is then measured over them all (a wheel read as 1 between two
+    # others leaves two steps).
+    if spacing.min() <= 0:
+        return None
+    step = float(spacing.sum() / np.round(spacing / spacing.min()).sum())
+    steps = spacing / step
     if np.any(np.abs(steps - np.round(steps)) > GRID_FIT) or np.any(np.round(steps) < 1):
+        return None
+    return float(centres[0]), step, float(np.median([box[3] for box in sure]))
+
+
+def without_window_edges(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
+    """The parts read (and the groups they came from) on a counter's evenly spaced wheels (``wheel_places``), those
+    standing between two places and taller than the wheels' digits taken for a window's edge: left out when the
+    model declines them, doubted (confidence at most EDGE_DOUBT) when it reads a 1, which a writer's tall 1 may
+    be."""
+    places = wheel_places(digits)
+    if places is None:
         return digits, groups_of
+    first, step, height = places
 
-    def on_the_grid(item: dict) -> bool:
-        offset = (item["box"][0] + item["box"][2] / 2 - centres[0]) / step
-        return abs(offset - round(offset)) <= GRID_OFF or item["box"][3] <= tallest
+    def is_edge(item: dict) -> bool:
+        offset = (item["box"][0] + item["box"][2] / 2 - first) / step
+        return (item["digit"] in (None, 1) and abs(offset - round(offset)) > GRID_OFF
+                and item["box"][3] > EDGE_HEIGHT * height)
 
-    kept = [place for place, (item, doubt) in enumerate(zip(digits, doubtful)) if not doubt or on_the_grid(item)]
-    return [digits[place] for place in kept], [groups_of[place] for place in kept]
+    kept = [place for place, item in enumerate(digits) if not (is_edge(item) and item["digit"] is None)]
+    doubted = [dict(item, confidence=min(item["confidence"], EDGE_DOUBT)) if is_edge(item) else item
+               for item in digits]
+    return [doubted[place] for place in kept], [groups_of[place] for place in kept]
 
 
 def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:

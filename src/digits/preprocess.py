@@ -309,8 +309,9 @@ def writing_and_ink(grey: np.ndarray) -> Writing:
 
 
 def ink_of(writing: np.ndarray) -> np.ndarray:
-    """The ink map of ``writing`` (``digits.ink.ink_map``) without a form's boxes (``digits.boxes``) and
-    without lines of printed text (``digits.text_lines``).
+    """The ink map of ``writing`` (``digits.ink.ink_map``) without a form's boxes, whole or broken into hairlines
+    (``digits.boxes``), without lines of printed text (``digits.text_lines``), and without marks apart from the
+    writing (``digits.stray_marks``).
 
     When too little for a digit is left once the objects lying on the sheet went (``digits.ink.needed_pixels``;
     besides them, only the sheet's edge, which goes with the boxes), the one "object" is the writing: a bold

@@ -6,18 +6,20 @@ look like a digit"). The writing's size is its largest mark that is no thin bar 
 or a ruled line runs long and thin; no digit but a 1 does, and a 1 alone has nothing to measure
 against) and no blob (strokes fill at most STROKES of their box; a cloth's checks or a shadow fill
 more): the longer side of its box. Marks at least KEEP of that size stay, wherever they are;
-smaller ones go when they lie more than FAR of it from every mark that stays. A number's point,
-dash or broken stroke stands within a digit's height of its digits, and stays.
+smaller ones go when they lie more than FAR of it from every mark that stays. Nothing goes within
+SPAN_REACH of that size of the span of the writing's marks (the box around them all): a number's
+point, dash or broken stroke stands between its digits or near them, a point a little below
+their line.
 
 A blob above or below the writing goes too: a mark that is no thin bar and fills more than
 STROKES of its box, no larger than the writing (its longer side at most 1 / KEEP of the writing's
 size), sharing no row with a mark of writing nor standing in a row with any other mark of about its
 height (within ROW_ALIKE; a counter's bold digits, or a bold digit among boxed ones, stand side by
-side) and BLOB_GAP of the writing's size or more from every mark of writing: the desk, a cloth's checks
-or a shadow's corner beyond the sheet's edge, above or below the digit. Blobs are sought only beside
-clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's bold printed
-digits fill their boxes, and beside a label's small stroke they were taken for blobs. A bold digit
-alone is the largest mark, no blob beside smaller strokes; a number's point stands on its line.
+side), and BLOB_GAP of the writing's size or more from every mark of writing: the desk, a cloth's
+checks or a shadow's corner beyond the sheet's edge, above or below the digit. Blobs are sought
+only beside clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's
+bold printed digits fill their boxes, and beside a label's small stroke they were taken for blobs.
+A bold digit alone is the largest mark, no blob beside smaller strokes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from digits.shapes import near_boxes
 
 KEEP = 0.5
 FAR = 1.0
+SPAN_REACH = 0.25
 # A mark whose box is under this share as wide as long is a thin bar, no measure of the writing.
 BAR = 0.2
 STROKES = 0.4
@@ -65,8 +68,13 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     rows_of_writing = boxes[writing][:, :2]
     beside_writing = ((boxes[:, None, 0] < rows_of_writing[None, :, 1])
                       & (boxes[:, None, 1] > rows_of_writing[None, :, 0])).any(axis=1)
+    # Within the span of the writing's marks, or SPAN_REACH of its size beside it (a point between two digits spaced
+    # wide, a little below their line), nothing goes.
+    spanned = boxes[writing & staying]
+    span = np.array([[spanned[:, 0].min(), spanned[:, 1].max(), spanned[:, 2].min(), spanned[:, 3].max()]])
+    outside = ~near_boxes(boxes, span, SPAN_REACH * size)
     blobs &= ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size) & ~in_a_row(boxes, areas)
-    far = (~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs
+    far = outside & ((~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs)
     if not far.any():
         return None
     return np.isin(labels, np.flatnonzero(far) + 1)
