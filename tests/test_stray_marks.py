@@ -37,13 +37,13 @@ def test_a_long_thin_line_is_no_measure_of_the_writing():
 
 
 def test_a_blob_apart_from_the_digit_goes_and_a_bold_digit_stays():
-    # The desk beyond the sheet's edge, a solid patch below the digit and as wide as it.
+    # The desk beyond the sheet's edge, a solid patch at the bottom of the picture, below the digit.
     ink = np.zeros((400, 400), dtype=np.float32)
-    digit(ink, 100, 150)
-    ink[230:260, 140:210] = 1.0
+    digit(ink, 150, 150)
+    ink[360:390, 140:210] = 1.0
     cleaned = without_stray_marks(ink)
-    assert cleaned[225:265].max() == 0.0
-    assert np.array_equal(cleaned[90:190], ink[90:190])
+    assert cleaned[355:395].max() == 0.0
+    assert np.array_equal(cleaned[140:240], ink[140:240])
     # A bold 0 in marker fills half its box: beside small strokes it is the writing, and stays.
     bold = np.zeros((400, 400), dtype=np.float32)
     bold[100:180, 150:200] = 1.0
@@ -52,6 +52,12 @@ def test_a_blob_apart_from_the_digit_goes_and_a_bold_digit_stays():
     bold[301:319, 41:51] = 0.0  # a thin ring, small beside the 0
     assert bold[100:180, 150:200].mean() >= 0.5
     assert np.array_equal(without_stray_marks(bold)[90:190], bold[90:190])
+    # So does a bold 0 twice a caption's size, written well inside the sheet below it.
+    captioned = np.zeros((500, 500), dtype=np.float32)
+    digit(captioned, 40, 180, height=72)
+    captioned[215:358, 200:306] = 1.0
+    captioned[245:328, 230:276] = 0.0
+    assert np.array_equal(without_stray_marks(captioned), captioned)
 
 
 def test_a_counters_bold_digits_beside_a_small_label_are_no_blobs():

@@ -15,8 +15,9 @@ A blob above or below the writing goes too: a mark that is no thin bar and fills
 STROKES of its box, no larger than the writing (its longer side at most 1 / KEEP of the writing's
 size), sharing no row with a mark of writing nor standing in a row with any other mark of about its
 height (within ROW_ALIKE; a counter's bold digits, or a bold digit among boxed ones, stand side by
-side), and BLOB_GAP of the writing's size or more from every mark of writing: the desk, a cloth's
-checks or a shadow's corner beyond the sheet's edge, above or below the digit. Blobs are sought
+side), BLOB_GAP of the writing's size or more from every mark of writing, and reaching within RIM of
+the image's edge: the desk, a cloth's checks or a shadow's corner beyond the sheet's edge, above or
+below the digit. A bold digit written well inside the sheet, a caption above it, is no blob. Blobs are sought
 only beside clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's
 bold printed digits fill their boxes, and beside a label's small stroke they were taken for blobs.
 A bold digit alone is the largest mark, no blob beside smaller strokes.
@@ -37,6 +38,7 @@ BAR = 0.2
 STROKES = 0.4
 BLOB_GAP = 0.5
 CLEAR_WRITING = 0.1
+RIM = 0.12
 ROW_ALIKE = 1.5
 
 
@@ -73,7 +75,11 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     spanned = boxes[writing & staying]
     span = np.array([[spanned[:, 0].min(), spanned[:, 1].max(), spanned[:, 2].min(), spanned[:, 3].max()]])
     outside = ~near_boxes(boxes, span, SPAN_REACH * size)
-    blobs &= ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size) & ~in_a_row(boxes, areas)
+    height, width = mask.shape
+    at_the_rim = ((boxes[:, 0] <= RIM * height) | (boxes[:, 1] >= (1 - RIM) * height)
+                  | (boxes[:, 2] <= RIM * width) | (boxes[:, 3] >= (1 - RIM) * width))
+    blobs &= (at_the_rim & ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size)
+              & ~in_a_row(boxes, areas))
     far = outside & ((~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs)
     if not far.any():
         return None
