@@ -397,7 +397,7 @@ def test_a_units_letters_at_the_end_and_a_speck_beside_them_are_labels():
 
 
 def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_or_doubted_and_a_wheels_1_stays():
-    from digits.number import without_window_edges
+    from digits.number import wheel_places, without_window_edges
 
     def part(digit, left, width=9, height=15):
         return {"digit": digit, "confidence": 0.99, "box": [left, 0, width, height]}
@@ -406,33 +406,33 @@ def test_a_window_edge_between_evenly_spaced_wheels_is_dropped_or_doubted_and_a_
     # declined one goes, the one read as 1 is doubted (a writer's tall 1 on evenly spaced paper stands so too).
     reading = [part(3, 157), part(8, 189), part(5, 221), part(0, 253), part(None, 264, 7, 27), part(6, 285),
                part(5, 317), part(1, 341, 4, 19), part(3, 349)]
-    kept, groups = without_window_edges(reading, list(range(9)))
+    kept, groups = without_window_edges(reading, list(range(9)), wheel_places(reading))
     assert [item["digit"] for item in kept] == [3, 8, 5, 0, 6, 5, 1, 3] and groups == [0, 1, 2, 3, 5, 6, 7, 8]
     assert kept[6]["confidence"] < 0.6 and all(item["confidence"] == 0.99 for item in kept[:6] + kept[7:])
     # A wheel showing 1 stands in its place.
     wheel = [part(3, 157), part(8, 189), part(1, 223, 5), part(0, 253), part(6, 285)]
-    assert without_window_edges(wheel, list(range(5)))[0] == wheel
+    assert without_window_edges(wheel, list(range(5)), wheel_places(wheel))[0] == wheel
     # Handwriting spaced unevenly has no places to stand between.
     written = [part(3, 0), part(8, 40), part(1, 58, 4, 20), part(5, 95), part(0, 120)]
-    assert without_window_edges(written, list(range(5)))[0] == written
+    assert without_window_edges(written, list(range(5)), wheel_places(written))[0] == written
     # Nor does evenly spaced handwriting's 1, no taller than its digits (680112: the second 1 stood between places).
     even = [part(6, 749, 29, 61), part(8, 799, 40, 74), part(0, 857, 40, 68), part(1, 914, 22, 74),
             part(1, 950, 22, 74), part(2, 972, 38, 70)]
-    assert without_window_edges(even, list(range(6)))[0] == even
+    assert without_window_edges(even, list(range(6)), wheel_places(even))[0] == even
 
 
 def test_a_digit_cut_short_on_evenly_spaced_wheels_is_doubted_and_handwriting_is_not():
-    from digits.number import with_short_parts_doubted
+    from digits.number import wheel_places, with_short_parts_doubted
 
     def part(digit, left, height):
         return {"digit": digit, "confidence": 0.99, "box": [left, 0, 10, height]}
 
     # The last wheel turning: the window shows 10 of its 16 rows.
-    doubted = with_short_parts_doubted([part(2, 0, 16), part(7, 26, 15), part(5, 52, 16), part(3, 78, 16),
-                                        part(0, 104, 10)])
+    turning = [part(2, 0, 16), part(7, 26, 15), part(5, 52, 16), part(3, 78, 16), part(0, 104, 10)]
+    doubted = with_short_parts_doubted(turning, wheel_places(turning))
     assert [item["confidence"] for item in doubted[:4]] == [0.99] * 4 and doubted[4]["confidence"] < 0.6
     # Digits of about one height are left as read, and so is handwriting, whose digits vary in height and spacing.
     alike = [part(2, 0, 16), part(7, 26, 14), part(5, 52, 16), part(3, 78, 16), part(0, 104, 13)]
-    assert with_short_parts_doubted(alike) == alike
+    assert with_short_parts_doubted(alike, wheel_places(alike)) == alike
     written = [part(3, 0, 50), part(8, 37, 52), part(6, 80, 49), part(0, 111, 36)]
-    assert with_short_parts_doubted(written) == written
+    assert with_short_parts_doubted(written, wheel_places(written)) == written

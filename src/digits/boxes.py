@@ -31,7 +31,7 @@ import numpy as np
 from scipy import ndimage
 
 from digits.ink import INK_THRESHOLD, components, stroke_width
-from digits.shapes import rectangle_fill
+from digits.shapes import boxes_of, rectangle_fill
 from digits.windows import MIN_WINDOWS, WINDOW_RECTANGLE
 
 # A side is a straight line of ink along this share of its length, within NEAR pixels of the
@@ -237,10 +237,10 @@ def without_hairlines(ink: np.ndarray) -> np.ndarray:
     labels, areas, slices = components(mask)
     if len(areas) < 3:
         return ink
-    widths = np.array([stroke_width(labels[box] == label) for label, box in enumerate(slices, start=1)])
-    writing = writing_marks(areas, slices)
+    writing = writing_marks(boxes_of(slices), areas)
     if not writing.any():
         return ink
+    widths = np.array([stroke_width(labels[box] == label) for label, box in enumerate(slices, start=1)])
     pen = float(np.median(widths[writing]))
     if pen < MEASURABLE_PEN:
         return ink

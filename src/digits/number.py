@@ -263,8 +263,11 @@ def read_number(image, recogniser) -> dict:
     digits = [{"digit": None if is_declined(item) else int(item.probabilities[:NOT_A_DIGIT].argmax()),
                "confidence": round(float(item.probabilities[:NOT_A_DIGIT].max()), 6), "box": list(item.box)}
               for item in chosen]
-    digits, groups_of = without_labels(*without_window_edges(*off_the_line_dropped(digits, groups_of)))
-    digits = with_short_parts_doubted(digits)
+    digits, groups_of = off_the_line_dropped(digits, groups_of)
+    # Edges and labels that go are declined parts: the wheels' places are the same before and after.
+    places = wheel_places(digits)
+    digits, groups_of = without_labels(*without_window_edges(digits, groups_of, places))
+    digits = with_short_parts_doubted(digits, places)
     unreadable = [place for place, item in enumerate(digits, start=1) if item["digit"] is None]
     if unreadable:
         raise UnreadableNumberError(unreadable_message(unreadable, len(digits)), digits)
@@ -280,17 +283,23 @@ def off_the_line_dropped(digits: list[dict], groups_of: list[int]) -> tuple[list
     if len(read) < 2:
         return digits, groups_of
     top, bottom = min(box[1] for box in read), max(box[1] + box[3] for box in read)
-    kept = [place for place, item in enumerate(digits)
-            if item["digit"] is not None or (item["box"][1] < bottom and item["box"][1] + item["box"][3] > top)]
-    return [digits[place] for place in kept], [groups_of[place] for place in kept]
+    return kept_parts(digits, groups_of, [item["digit"] is not None or (item["box"][1] < bottom
+                                                                        and item["box"][1] + item["box"][3] > top)
+                                          for item in digits])
 
 
-def with_short_parts_doubted(digits: list[dict]) -> list[dict]:
-    """The parts read, on a counter's evenly spaced wheels (``wheel_places``), those cut short (under SHORT_PART of
-    the read digits' median height) with their confidence at most their share of that height times LOW_CONFIDENCE.
-    Handwriting's digits vary in height, and are left as read."""
+def kept_parts(digits: list[dict], groups_of: list[int], keep: list[bool]) -> tuple[list[dict], list[int]]:
+    """The parts read, and the groups they came from, where ``keep`` says so."""
+    return ([item for item, kept in zip(digits, keep) if kept],
+            [group for group, kept in zip(groups_of, keep) if kept])
+
+
+def with_short_parts_doubted(digits: list[dict], places: tuple[float, float, float] | None) -> list[dict]:
+    """The parts read, on a counter's evenly spaced wheels (``places``, as ``wheel_places`` gives them), those cut
+    short (under SHORT_PART of the read digits' median height) with their confidence at most their share of that
+    height times LOW_CONFIDENCE. Handwriting's digits vary in height, and are left as read."""
     heights = [item["box"][3] for item in digits if item["digit"] is not None]
-    if len(heights) < 3 or wheel_places(digits) is None:
+    if len(heights) < 3 or places is None:
         return digits
     median = float(np.median(heights))
     return [dict(item, confidence=round(min(item["confidence"], LOW_CONFIDENCE * item["box"][3] / median), 6))
@@ -316,12 +325,12 @@ def wheel_places(digits: list[dict]) -> tuple[float, float, float] | None:
     return float(centres[0]), step, float(np.median([box[3] for box in sure]))
 
 
-def without_window_edges(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:
-    """The parts read (and the groups they came from) on a counter's evenly spaced wheels (``wheel_places``), those
-    standing between two places and taller than the wheels' digits taken for a window's edge: left out when the
-    model declines them, doubted (confidence at most EDGE_DOUBT) when it reads a 1, which a writer's tall 1 may
-    be."""
-    places = wheel_places(digits)
+def without_window_edges(digits: list[dict], groups_of: list[int],
+                         places: tuple[float, float, float] | None) -> tuple[list[dict], list[int]]:
+    """The parts read (and the groups they came from) on a counter's evenly spaced wheels (``places``, as
+    ``wheel_places`` gives them), those standing between two places and taller than the wheels' digits taken for a
+    window's edge: left out when the model declines them, doubted (confidence at most EDGE_DOUBT) when it reads a
+    1, which a writer's tall 1 may be."""
     if places is None:
         return digits, groups_of
     first, step, height = places
@@ -331,10 +340,10 @@ def without_window_edges(digits: list[dict], groups_of: list[int]) -> tuple[list
         return (item["digit"] in (None, 1) and abs(offset - round(offset)) > GRID_OFF
                 and item["box"][3] > EDGE_HEIGHT * height)
 
-    kept = [place for place, item in enumerate(digits) if not (is_edge(item) and item["digit"] is None)]
-    doubted = [dict(item, confidence=min(item["confidence"], EDGE_DOUBT)) if is_edge(item) else item
-               for item in digits]
-    return [doubted[place] for place in kept], [groups_of[place] for place in kept]
+    edges = [is_edge(item) for item in digits]
+    doubted = [dict(item, confidence=min(item["confidence"], EDGE_DOUBT)) if edge else item
+               for item, edge in zip(digits, edges)]
+    return kept_parts(doubted, groups_of, [not (edge and item["digit"] is None) for item, edge in zip(digits, edges)])
 
 
 def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict], list[int]]:

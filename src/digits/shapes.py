@@ -73,6 +73,12 @@ def perimeter(hull: np.ndarray) -> float:
     return float(np.hypot(*np.diff(np.vstack([hull, hull[:1]]).astype(np.float64), axis=0).T).sum())
 
 
+def boxes_of(slices: list) -> np.ndarray:
+    """The boxes of ``digits.ink.components``' pieces (its slices) as rows of top, bottom, left, right."""
+    return np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices],
+                    dtype=np.int64).reshape(-1, 4)
+
+
 def near_boxes(boxes: np.ndarray, others: np.ndarray, reach: float) -> np.ndarray:
     """Which of ``boxes`` (rows of top, bottom, left, right) overlap one of ``others`` grown by ``reach`` pixels."""
     if len(boxes) == 0 or len(others) == 0:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components
-from digits.shapes import near_boxes
+from digits.shapes import boxes_of, near_boxes
 
 KEEP = 0.5
 FAR = 1.0
@@ -42,13 +42,18 @@ RIM = 0.12
 ROW_ALIKE = 1.5
 
 
-def writing_marks(areas: np.ndarray, slices: list) -> np.ndarray:
-    """Which of the marks (``digits.ink.components``' areas, with the background's first, and boxes) may be writing:
-    no thin bar, no blob, no speck."""
-    sides = np.array([(box[0].stop - box[0].start, box[1].stop - box[1].start) for box in slices], dtype=np.float64)
-    longer, shorter = sides.max(axis=1), sides.min(axis=1)
+def writing_marks(boxes: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Which of the marks (``boxes``: top, bottom, left, right; ``areas`` with the background's first, as
+    ``digits.ink.components`` gives them) may be writing: no thin bar, no blob, no speck."""
+    longer, shorter = longer_and_shorter(boxes)
     return ((shorter >= BAR * longer) & (areas[1:] >= SPECK_FRACTION * areas[1:].max())
             & (areas[1:] <= STROKES * longer * shorter))
+
+
+def longer_and_shorter(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The longer and the shorter side of each of ``boxes`` (top, bottom, left, right)."""
+    heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
+    return np.maximum(heights, widths), np.minimum(heights, widths)
 
 
 def stray_marks(mask: np.ndarray) -> np.ndarray | None:
@@ -57,19 +62,18 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     labels, areas, slices = components(mask)
     if len(areas) < 3:
         return None
-    boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.float64)
-    longer = np.maximum(boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2])
-    writing = writing_marks(areas, slices)
+    boxes = boxes_of(slices)
+    longer, shorter = longer_and_shorter(boxes)
+    writing = writing_marks(boxes, areas)
     if not writing.any():
         return None
     size = float(longer[writing].max())
     staying = longer >= KEEP * size
-    shorter = np.minimum(boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2])
     blobs = ((shorter >= BAR * longer) & (areas[1:] > STROKES * longer * shorter) & (KEEP * longer <= size)
              & (size >= CLEAR_WRITING * min(mask.shape)))
-    rows_of_writing = boxes[writing][:, :2]
-    beside_writing = ((boxes[:, None, 0] < rows_of_writing[None, :, 1])
-                      & (boxes[:, None, 1] > rows_of_writing[None, :, 0])).any(axis=1)
+    shares_rows = (boxes[:, None, 0] < boxes[None, :, 1]) & (boxes[:, None, 1] > boxes[None, :, 0])
+    np.fill_diagonal(shares_rows, False)
+    beside_writing = (shares_rows & writing[None, :]).any(axis=1)
     # Within the span of the writing's marks, or SPAN_REACH of its size beside it (a point between two digits spaced
     # wide, a little below their line), nothing goes.
     spanned = boxes[writing & staying]
@@ -79,23 +83,21 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     at_the_rim = ((boxes[:, 0] <= RIM * height) | (boxes[:, 1] >= (1 - RIM) * height)
                   | (boxes[:, 2] <= RIM * width) | (boxes[:, 3] >= (1 - RIM) * width))
     blobs &= (at_the_rim & ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size)
-              & ~in_a_row(boxes, areas))
+              & ~in_a_row(boxes, areas, shares_rows))
     far = outside & ((~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs)
     if not far.any():
         return None
     return np.isin(labels, np.flatnonzero(far) + 1)
 
 
-def in_a_row(boxes: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """Which of the marks (``boxes``: top, bottom, left, right; ``areas`` with the background's first) stand in a row
-    with another mark no speck: sharing rows (a row turned in a photo shares few), heights within ROW_ALIKE."""
+def in_a_row(boxes: np.ndarray, areas: np.ndarray, shares_rows: np.ndarray) -> np.ndarray:
+    """Which of the marks (``boxes``: top, bottom, left, right; ``areas`` with the background's first; ``shares_rows``:
+    which pairs of other marks share rows) stand in a row with another mark no speck: sharing rows (a row turned in
+    a photo shares few), heights within ROW_ALIKE."""
     heights = boxes[:, 1] - boxes[:, 0]
-    overlap = np.minimum(boxes[:, None, 1], boxes[None, :, 1]) - np.maximum(boxes[:, None, 0], boxes[None, :, 0])
     lower, higher = np.minimum(heights[:, None], heights[None, :]), np.maximum(heights[:, None], heights[None, :])
-    row = (overlap > 0) & (higher <= ROW_ALIKE * lower)
-    row &= (areas[1:] >= SPECK_FRACTION * areas[1:].max())[None, :]
-    np.fill_diagonal(row, False)
-    return row.any(axis=1)
+    sized = areas[1:] >= SPECK_FRACTION * areas[1:].max()
+    return (shares_rows & (higher <= ROW_ALIKE * lower) & sized[None, :]).any(axis=1)
 
 
 def without_stray_marks(ink: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from digits.ink import INK_THRESHOLD, components
-from digits.shapes import near_boxes
+from digits.shapes import boxes_of, near_boxes
 
 MIN_WORDS = 3
 LINE_OVERLAP = 0.5
@@ -56,7 +56,7 @@ def text_marks(mask: np.ndarray) -> np.ndarray | None:
     labels, areas, slices = components(mask)
     if len(areas) < 1 + MIN_LINES:
         return None
-    boxes = np.array([(box[0].start, box[0].stop, box[1].start, box[1].stop) for box in slices], dtype=np.int64)
+    boxes = boxes_of(slices)
     heights, widths = boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2]
     writing = heights[(widths >= LINE_WIDTH * heights) | (heights < LINE_RUN * mask.shape[0])]
     if writing.size == 0:
