@@ -8,10 +8,14 @@ INSTALLED := $(VENV)/.installed
 
 install: $(INSTALLED)
 
+# The environment takes about 3.2 GB (TensorFlow alone 1.3 GB); pip keeps no second copy of the wheels.
+INSTALL_MB := 3500
 $(INSTALLED): pyproject.toml
+	@free_mb=$$(df -Pk . | awk 'NR == 2 {print int($$4 / 1024)}'); \
+	  [ "$$free_mb" -ge $(INSTALL_MB) ] || echo "warning: $$free_mb MB free on this disk, the install needs about $(INSTALL_MB) MB: free some space if pip stops with 'No space left on device'" >&2
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-cache-dir --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev]'
 	touch $(INSTALLED)
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
