@@ -364,6 +364,73 @@ def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
     assert without_labels(narrow, [0, 1, 2])[0] == narrow
 
 
+def test_a_wheel_turning_at_a_counters_end_is_no_label():
+    from digits.number import without_labels
+
+    def part(digit, left, top, height, width=20):
+        return {"digit": digit, "confidence": 0.99, "box": [left, top, width, height]}
+
+    # The last wheel between two digits shows the foot of one at its window's top: short, declined, a pitch from the
+    # wheel beside it and reaching above the digits' top. Taken for a label, it went without a word ("384" for 3844).
+    turning = [part(3, 0, 10, 30), part(8, 40, 10, 30), part(4, 80, 11, 30), part(None, 118, 6, 12, width=24)]
+    assert without_labels(turning, [0, 1, 2, 3])[0] == turning
+    # A unit's word as far away, across the digits' middle, is a label.
+    unit = [part(3, 0, 10, 30), part(8, 40, 10, 30), part(4, 80, 11, 30), part(None, 118, 20, 12, width=24)]
+    assert len(without_labels(unit, [0, 1, 2, 3])[0]) == 3
+
+
+@pytest.mark.parametrize("name, number", [
+    # A dial below a meter's counter, twice its digits' height: it set the line's height and slant, the digits were
+    # taken for marks beside it, and the dial was read as 0.
+    ("meter-face-with-a-dial-below-the-counter-03426.jpg", "03426"),
+    # A stamp and a postmark above the number, off its row: "part 5 of 5 does not look like a digit".
+    ("number-on-an-envelope-beside-its-stamp-2585.jpg", "2585"),
+    ("slanted-number-on-an-envelope-7069239.jpg", "7069239"),
+])
+def test_marks_off_the_numbers_row_are_no_part_of_it(name, number):
+    reading = recognise_numbers([Image.open(Path(__file__).parent / "images" / name)])[0]
+    assert reading.number == number, reading.to_dict()
+
+
+def test_digits_standing_on_a_forms_line_are_read():
+    # Written on a form's printed line, the digits made one part with it ("part 1 of 1 does not look like a digit");
+    # the line, level and three times the writing's size long, below its middle, goes as a pen does, all along it.
+    photo = Image.open(Path(__file__).parent / "images" / "number-standing-on-a-forms-line-80.jpg")
+    reading = recognise_numbers([photo])[0]
+    assert reading.number == "80", reading.to_dict()
+
+
+def test_a_line_over_or_through_the_writing_is_no_underline():
+    from digits.pens import is_underline
+
+    mask = np.zeros((200, 400), dtype=bool)
+    mask[100, 20:380] = True
+    writing_rows = np.arange(60, 120)
+    assert is_underline(mask, 0.0, 150, np.full(360, 100), writing_rows)
+    # Its middle above the writing's, or turned more than 10 degrees, or shorter than the length asked: no underline.
+    assert not is_underline(mask, 0.0, 150, np.full(360, 80), writing_rows)
+    assert not is_underline(mask, np.radians(15.0), 150, np.full(360, 100), writing_rows)
+    assert not is_underline(mask, 0.0, 370, np.full(360, 100), writing_rows)
+
+
+def test_only_marks_sharing_no_row_with_the_longest_row_go():
+    from digits.number import on_the_row
+
+    ink = np.zeros((300, 500), dtype=np.float32)
+    for left in (40, 100, 160):
+        ink[60:100, left:left + 20] = 1.0  # three marks of one height in a row
+    ink[92:112, 220:240] = 1.0  # lower, but sharing rows with the row (a digit written a little low)
+    ink[180:280, 300:400] = 1.0  # a large mark below the row
+    kept = on_the_row(ink)
+    assert kept[180:280, 300:400].max() == 0.0
+    assert np.array_equal(kept[:150], ink[:150])
+    # Two marks are no row: nothing goes.
+    two = ink.copy()
+    two[60:100, 160:180] = 0.0
+    two[92:112, 220:240] = 0.0
+    assert np.array_equal(on_the_row(two), two)
+
+
 def test_a_declined_part_below_the_numbers_line_is_dropped_and_one_on_it_stays():
     from digits.number import off_the_line_dropped
 

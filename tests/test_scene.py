@@ -100,8 +100,9 @@ def test_marks_reaching_in_from_the_sheets_edge_are_not_read_as_ink(five):
     assert correlation(to_model_input(photo), scale_mnist(five)) > 0.85
 
 
-def shadowed_desk(digits: list[np.ndarray], shade: float = 0.5) -> Image.Image:
-    """A sheet on a mid-grey desk, digits written across it, a soft shadow over its left part as dark as the desk."""
+def shadowed_desk(digits: list[np.ndarray], shade: float = 0.5, edge: float = 8.0) -> Image.Image:
+    """A sheet on a mid-grey desk, digits written across it, a shadow over its left part as dark as the desk, its
+    edge ``edge`` pixels soft."""
     random = np.random.default_rng(0)
     desk = np.clip(0.45 + random.normal(0, 0.02, (480, 640)), 0, 1)
     desk[80:400, 140:500] = 0.92
@@ -111,7 +112,7 @@ def shadowed_desk(digits: list[np.ndarray], shade: float = 0.5) -> Image.Image:
         region = desk[180:290, left:left + 110]
         region[:] = region * (1 - ink) + 0.05 * ink
     columns = np.arange(640, dtype=np.float64)
-    light = 1 - (1 - shade) / (1 + np.exp((columns - 300) / 8))
+    light = 1 - (1 - shade) / (1 + np.exp((columns - 300) / edge))
     return Image.fromarray((np.clip(desk * light, 0, 1) * 255).astype(np.uint8))
 
 
@@ -123,6 +124,26 @@ def test_paper_in_a_shadow_as_dark_as_the_desk_stays_part_of_the_sheet(five):
     # The sheet is 360 pixels wide, 200 of them lit; the working size is 0.8 of the photo.
     assert sheet.shape[1] > 0.8 * 300
     assert correlation(to_model_input(photo), scale_mnist(five)) > 0.75
+
+
+@pytest.mark.parametrize("shade", [0.55, 0.7])
+def test_paper_beyond_a_shadows_hard_edge_stays_part_of_the_sheet(five, shade):
+    # A shadow in direct sunlight: its edge is as sharp as the sheet's, and the lit part alone was
+    # cut out ("no ink: the image is nearly uniform"). The paper beyond it is a shadow's factor
+    # darker, lighter than the desk in the same shadow, and makes the sheet whole with the lit part.
+    photo = shadowed_desk([five], shade=shade, edge=0.5)
+    sheet = find_sheet(grey_of(photo))
+    assert sheet.shape[1] > 0.8 * 300
+    assert correlation(to_model_input(photo), scale_mnist(five)) > 0.75
+
+
+def test_the_lit_desk_beside_a_sheet_is_no_paper_in_shadow(five):
+    # The shadow's edge crosses sheet and desk: the lit desk beside the lit paper is as level as paper in
+    # shadow, and with it makes a rectangle, but it runs out of the picture. The sheet stays the sheet.
+    pixels = np.asarray(shadowed_desk([five], shade=0.4, edge=0.5).transpose(Image.Transpose.ROTATE_90))
+    mask = sheet_mask(grey_of(Image.fromarray(pixels)))
+    assert mask is not None
+    assert mask.mean() < 0.45
 
 
 def test_a_digit_running_up_to_the_sheets_edge_beside_others_is_writing(mnist):
@@ -522,3 +543,18 @@ def test_only_a_disc_or_a_mild_ellipse_is_round():
     ImageDraw.Draw(card).rounded_rectangle([50, 50, 250, 250], radius=50, fill=255)
     assert not is_round(hull_points(np.asarray(card.rotate(30)) > 127))
 
+
+
+@pytest.mark.parametrize("name, digit", [
+    # The shadow's edge runs across the sheet and the desk; the digit is in the shaded half.
+    ("digit-below-a-hard-shadows-edge-across-the-sheet-1.jpg", 1),
+    # Only a wedge of the sheet is lit; the cut-out sheet was that wedge, turned upright.
+    ("digit-in-the-shade-of-a-hard-shadow-5.jpg", 5),
+    # The frame cuts the sheet's shaded part: it reaches the frame along a twentieth of its edge.
+    ("digit-in-a-hard-shadow-on-a-sheet-the-frame-cuts-0.jpg", 0),
+])
+def test_a_digit_beyond_a_shadows_hard_edge_on_a_desk_is_read(name, digit):
+    from digits.predict import recognise
+
+    prediction = recognise([Image.open(IMAGES / name)])[0]
+    assert prediction.digit == digit and not prediction.low_confidence, prediction.to_dict()

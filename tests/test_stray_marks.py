@@ -91,3 +91,22 @@ def test_a_point_between_digits_spaced_wide_stays():
     ink[186:194, 250:258] = 1.0
     digit(ink, 100, 400)
     assert np.array_equal(without_stray_marks(ink), ink)
+
+
+def test_a_counters_bold_digits_far_from_a_larger_dial_stay():
+    # A meter's face: a row of bold printed digits (each filling half its box, so no measure of the writing), and below
+    # to the right a dial twice their height. Measured against the dial alone, the digits farther from it than its
+    # size went ("97" for 0597); a row of bold print is writing, and stays.
+    ink = np.zeros((400, 600), dtype=np.float32)
+    for left in (40, 80, 120, 160):
+        ink[100:140, left:left + 24] = 1.0
+        ink[106:134, left + 6:left + 18] = 0.0
+    rows, columns = np.mgrid[0:400, 0:600]
+    ink[np.abs(np.hypot(rows - 280, columns - 480) - 45) <= 1.5] = 1.0  # the dial's ring
+    assert np.array_equal(without_stray_marks(ink), ink)
+    # A row of small solid squares (a cloth's checks) is no print: far from a clear digit, they still go.
+    checks = np.zeros((400, 600), dtype=np.float32)
+    digit(checks, 200, 280, height=120)
+    for left in (40, 120, 200, 280, 360):
+        checks[4:16, left:left + 12] = 1.0
+    assert without_stray_marks(checks)[:40].max() == 0.0

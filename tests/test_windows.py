@@ -220,3 +220,62 @@ def test_a_panes_dim_columns_are_brought_to_the_brightest():
     # The smudge rises 0.05 over the ground, under 1/MAX_GAIN of the digits' 0.8: left as it is.
     assert 0.05 < 0.8 / MAX_GAIN and result[10, 26] == pytest.approx(0.15, abs=1e-5)
     assert result[0, 0] == pytest.approx(0.1) and result.max() <= 1.0
+
+
+def coloured_counter(text: str, face: tuple, wheel: tuple, ink: tuple, odd: dict[int, tuple[tuple, tuple]],
+                     turn: float = 0.0) -> Image.Image:
+    """``counter`` in colour: wheels of ``wheel`` holding digits of ``ink`` in a ``face``; the wheels at the indices of
+    ``odd`` of their own (wheel, ink) colours, as a meter's red tenths."""
+    width, height, gap, pad = 44, 66, 8, 14
+    image = Image.new("RGB", (2 * pad + len(text) * width + (len(text) - 1) * gap, height + 2 * pad), face)
+    draw, font = ImageDraw.Draw(image), printed_face(48)
+    for index, character in enumerate(text):
+        left = pad + index * (width + gap)
+        wheel_colour, ink_colour = odd.get(index, (wheel, ink))
+        draw.rectangle([left, pad, left + width - 1, pad + height - 1], fill=wheel_colour)
+        box = font.getbbox(character)
+        draw.text((left + (width - (box[2] - box[0])) / 2 - box[0], pad + (height - (box[3] - box[1])) / 2 - box[1]),
+                  character, font=font, fill=ink_colour)
+    return image.rotate(turn, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=face) if turn else image
+
+
+RED, WHITE, BLACK = (190, 25, 25), (245, 245, 240), (15, 15, 15)
+
+
+@pytest.mark.parametrize("text, odd, turn", [
+    ("245226", {4: (RED, WHITE), 5: (RED, WHITE)}, 0.0),
+    ("0540573", {6: (RED, WHITE)}, -3.0),
+    ("97861", {0: (RED, WHITE)}, 2.0),
+])
+def test_red_wheels_beside_light_ones_are_read(text, odd, turn):
+    # White wheels holding black digits in a black housing, the last wheels (the tenths) red with white digits:
+    # the window test, made on the white wheels' shade, painted the red ones over with the face ("2452").
+    image = coloured_counter(text, BLACK, WHITE, BLACK, odd, turn)
+    reading = recognise_numbers([image])[0]
+    assert reading.number == text, reading.to_dict()
+
+
+def test_a_row_of_light_wheels_ends_where_the_housing_does():
+    # Beyond the last window, the housing holds a printed unit: no wheel of another shade, nothing painted in.
+    image = coloured_counter("3817", BLACK, WHITE, BLACK, {})
+    wider = Image.new("RGB", (image.width + 120, image.height), BLACK)
+    wider.paste(image, (0, 0))
+    ImageDraw.Draw(wider).text((image.width + 10, 30), "m3", font=printed_face(24), fill=(200, 200, 200))
+    reading = recognise_numbers([wider])[0]
+    assert reading.number == "3817", reading.to_dict()
+
+
+def test_light_windows_in_a_grey_face_are_read():
+    # Dark handwritten digits on light windows in a face of middle grey, the digits touching their windows' edges: the
+    # window holding the 1 was taken for a sheet of paper ("1" for 0154), and on the negative the face is no housing
+    # as light as the lightest grey (the digits' negative). Its grey is the picture's border's.
+    photo = Image.open(IMAGES / "meter-with-light-windows-in-a-grey-face-0154.png")
+    reading = recognise_numbers([photo])[0]
+    assert reading.number == "0154", reading.to_dict()
+
+
+def test_a_red_last_wheel_in_a_meters_face_is_read():
+    # A counter of light wheels in a black frame on a meter's light face, its last wheel red with a white digit.
+    photo = Image.open(IMAGES / "meter-face-with-a-red-last-wheel-2281.jpg")
+    reading = recognise_numbers([photo])[0]
+    assert reading.number == "2281", reading.to_dict()

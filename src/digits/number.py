@@ -24,6 +24,7 @@ from digits.predict import LOW_CONFIDENCE, NOT_A_DIGIT_THRESHOLD
 from digits.preprocess import centre_by_mass, fit_box, grey_of, writing_and_ink
 from digits.marks import Mark, place_marks, shaped_like_mark, with_marks
 from digits.pens import without_pens
+from digits.shapes import boxes_of, in_a_row, sharing_rows
 
 # Components this small against the largest are specks, unless shaped like a point (digits.marks).
 MARK_SPECK_FRACTION = 0.01
@@ -41,6 +42,11 @@ MIN_TILT, MAX_TILT = 6.0, 35.0
 LABEL_HEIGHT = 0.8
 LABEL_SPECK = 0.5
 LABEL_GAP = 0.5
+# No label is a wheel's digit cut short by its turning: a part standing a pitch of the read digits (within WHEEL_STEP of
+# it) from the next, reaching their top or bottom (within WHEEL_EDGE of their height) or beyond. It is kept, and said
+# unreadable.
+WHEEL_STEP = 0.2
+WHEEL_EDGE = 0.15
 
 
 # A counter's wheels stand evenly: GRID_PARTS parts or more read as digits other than 1 stand a whole number of
@@ -57,6 +63,12 @@ EDGE_DOUBT = 0.5
 # between two digits, the window showing part of each): its confidence is at most its share of that height
 # times LOW_CONFIDENCE, and a reading it holds is flagged low.
 SHORT_PART = 0.7
+
+
+# A number's row (``on_the_row``): ROW_MARKS marks or more side by side, heights within ROW_ALIKE of a neighbour's.
+ROW_MARKS = 3
+ROW_ALIKE = 1.5
+ROW_REACH = 0.5
 
 
 # Column of ``Recogniser.scores`` that says "not a digit".
@@ -135,7 +147,7 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
     grey, ink, corner = writing_and_ink(grey_of(image))
     # Pixels of the working size to pixels of the image as read (the ink may have been turned).
     scale = 1.0 / working_scale(grey.shape)
-    ink = without_pens(ink)
+    ink = on_the_row(without_pens(ink))
     ink = turned(ink, line_tilt(ink))
     mask = ink > INK_THRESHOLD
     check_amount(mask)
@@ -190,6 +202,40 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
             left, top, width, height = segment.box
             segment.box = (left + corner[1], top + corner[0], width, height)
     return groups, marks
+
+
+def on_the_row(ink: np.ndarray) -> np.ndarray:
+    """The ink without marks off the number's row: where ROW_MARKS marks or more (no specks) stand in a row, heights
+    within ROW_ALIKE of a neighbour's, the row holding most ink is the number's, and marks sharing no row of pixels
+    with it (its marks reaching ROW_REACH of their height further up and down) go (a meter's dial below its counter, larger than its wheels' digits: it set the line's height and
+    slant, and the digits were taken for marks beside it; "0" for 0520). Specks are left to ``marks_among``."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels, areas, slices = components(ink > INK_THRESHOLD)
+    if len(areas) <= ROW_MARKS:
+        return ink
+    boxes = boxes_of(slices)
+    sized = areas[1:] >= SPECK_FRACTION * areas[1:].max()
+    alike = in_a_row(boxes, sized, ROW_ALIKE) & sized[:, None]
+    count, rows = connected_components(csr_matrix(alike), directed=False)
+    members = np.bincount(rows, minlength=count)
+    ink_of_rows = np.bincount(rows, weights=areas[1:], minlength=count)
+    if members.max() < ROW_MARKS:
+        return ink
+    chosen = int(np.argmax(np.where(members >= ROW_MARKS, ink_of_rows, -1.0)))
+    row = rows == chosen
+    heights = boxes[:, 1] - boxes[:, 0]
+    # Two marks or more side by side as tall as the row's or taller are another row, and stay (a number of two digits
+    # below a heading's letters that a sheet's edge cut short).
+    row_heights = np.array([float(np.median(heights[rows == index])) for index in range(count)])
+    other_row = (members[rows] >= 2) & (row_heights[rows] >= row_heights[chosen])
+    # A wheel turning lifts its digit a little off the row: the row's marks reach ROW_REACH of their height further.
+    reach = np.round(ROW_REACH * (boxes[:, 1] - boxes[:, 0])).astype(np.int64)
+    grown = boxes + np.stack([-reach, reach, np.zeros_like(reach), np.zeros_like(reach)], axis=1)
+    off = (sized & ~row & ~other_row
+           & ~(sharing_rows(np.concatenate([boxes, grown[row]]))[:len(boxes), len(boxes):]).any(axis=1))
+    return np.where(np.isin(labels, np.flatnonzero(off) + 1), 0.0, ink).astype(ink.dtype) if off.any() else ink
 
 
 def piece_ink(ink: np.ndarray, labels: np.ndarray, group: list[int]) -> np.ndarray:
@@ -358,12 +404,25 @@ def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict]
     gap = LABEL_GAP * float(np.median([box[2] for box in sizes]))
     digits, groups_of = list(digits), list(groups_of)
 
+    centres = [box[0] + box[2] / 2 for box in sizes]
+    pitch = float(np.median(np.diff(centres))) if len(centres) >= 2 else None
+    top, bottom = float(np.median([box[1] for box in sizes])), float(np.median([box[1] + box[3] for box in sizes]))
+
     def is_label(part: dict, beside: dict, after: bool) -> bool:
         left, right = (beside, part) if after else (part, beside)
         apart = right["box"][0] - (left["box"][0] + left["box"][2])
         width_of, height_of = part["box"][2], part["box"][3]
         shaped = (height_of < LABEL_HEIGHT * height and width_of >= height_of) or height_of < LABEL_SPECK * height
-        return part["digit"] is None and shaped and apart >= gap
+        return part["digit"] is None and shaped and apart >= gap and not next_wheel(part, beside)
+
+    def next_wheel(part: dict, beside: dict) -> bool:
+        # A wheel turning shows part of a digit at its window's top or bottom, a pitch from the wheel beside it.
+        if pitch is None or beside["digit"] is None:
+            return False
+        step = abs((part["box"][0] + part["box"][2] / 2) - (beside["box"][0] + beside["box"][2] / 2))
+        at_an_edge = (part["box"][1] <= top + WHEEL_EDGE * height
+                      or part["box"][1] + part["box"][3] >= bottom - WHEEL_EDGE * height)
+        return abs(step - pitch) <= WHEEL_STEP * pitch and at_an_edge
 
     while len(digits) > 2 and is_label(digits[-1], digits[-2], after=True):
         digits.pop()

@@ -112,6 +112,11 @@ PEN_ONTO_DIGIT_INK = 0.3
 # bottom, its top near the line's top or above) is a 1 written taller than its neighbours, not a pen.
 ONE_LENGTH = 2.0
 ONE_UPRIGHT = 1.5
+# A bar along the writing, within UNDERLINE_TILT degrees of level, straight for UNDERLINE_LENGTH times the writing's
+# size, its middle below the writing's, is a form's line the digits stand on: with them, it made one part that "does
+# not look like a digit".
+UNDERLINE_TILT = 10.0
+UNDERLINE_LENGTH = 3.0
 
 
 def without_pens(ink: np.ndarray) -> np.ndarray:
@@ -136,6 +141,7 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
     length = round(PEN_ONTO_DIGIT_LENGTH * float(np.median(sizes)))
     lone_length = round(PEN_LENGTH * float(np.median(sizes)))
     one_length = round(ONE_LENGTH * float(np.median(sizes)))
+    underline_length = round(UNDERLINE_LENGTH * float(np.median(sizes)))
     touching_ink = PEN_ONTO_DIGIT_INK * float(np.median(areas[marks]))
     writing = np.isin(labels, marks)
     rows, columns = np.nonzero(mask)
@@ -163,8 +169,17 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         pen = ndimage.binary_dilation(bar, iterations=round(width / 2) + 2)
         # A pen reaches off the writing's line (a 1 of the number stays on it).
         line = np.percentile(np.nonzero(writing & ~pen)[0], [1, 99]) if (writing & ~pen).any() else None
-        if line is None or not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
-                                or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
+        if line is None:
+            continue
+        if not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
+                or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
+            if not is_underline(mask, angle, underline_length, rows_of, np.nonzero(writing & ~pen)[0]):
+                continue
+            # A form's line under the writing, the digits standing on it: taken out as a pen is, all along it.
+            pen |= along_lines(mask, bar, width, underline_length)
+            ink = bridged(np.where(pen, 0.0, ink), pen)
+            mask &= ~pen
+            writing &= ~pen
             continue
         beside = (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() >= touching_ink
         if not straight_runs(mask, lone_length, angle).any():
@@ -181,6 +196,36 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         if taken == PENS:
             break
     return ink
+
+
+def is_underline(mask: np.ndarray, angle: float, length: int, rows: np.ndarray, writing_rows: np.ndarray) -> bool:
+    """Whether a bar along the writing's line (its pixels' ``rows``; ``writing_rows``: the other writing's) is a form's
+    line under it: within UNDERLINE_TILT degrees of level, straight for UNDERLINE_LENGTH times the writing's size
+    (``length``), its middle below the writing's."""
+    tilt = abs((math.degrees(angle) + 90.0) % 180.0 - 90.0)
+    return (tilt <= UNDERLINE_TILT and float(np.median(rows)) > float(np.median(writing_rows))
+            and bool(straight_runs(mask, length, angle).any()))
+
+
+def along_lines(mask: np.ndarray, bar: np.ndarray, width: float, reach: int) -> np.ndarray:
+    """The pixels of ``mask`` along each line of ``bar`` (its straight runs, ``width`` wide), within half that width and
+    2 pixels of the straight line through it, as far as ``reach`` beyond its ends. A printed line in a photo bends a
+    little: straight runs at one angle cover it in pieces, and a piece shorter than a run was left under the digits."""
+    from scipy import ndimage
+
+    # A line turned a little from the runs' angle is a staircase of runs: one line, once they are joined.
+    labels, count = ndimage.label(ndimage.binary_dilation(bar, iterations=2))
+    rows, columns = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    along = np.zeros_like(mask)
+    for label, box in enumerate(ndimage.find_objects(labels), start=1):
+        piece_rows, piece_columns = np.nonzero(bar[box] & (labels[box] == label))
+        if piece_columns.size == 0 or np.ptp(piece_columns) < 2:
+            continue
+        slope, intercept = np.polyfit(piece_columns + box[1].start, piece_rows + box[0].start, 1)
+        within = np.abs(rows - (slope * columns + intercept)) <= width / 2 + 2
+        span = (columns >= box[1].start - reach) & (columns < box[1].stop + reach)
+        along |= within & span & mask
+    return along
 
 
 def tall_one(rows: np.ndarray, columns: np.ndarray, line: np.ndarray, long: bool) -> bool:

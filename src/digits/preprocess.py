@@ -270,14 +270,19 @@ def model_inputs(image: Image.Image | np.ndarray | str | os.PathLike | bytes) ->
 
 def find_writing(grey: np.ndarray) -> np.ndarray:
     """Where the writing is: the sheet (``digits.scene``), and on it a counter's dark windows, if any
-    (``digits.windows``). With no sheet, a counter in the whole picture; failing that, a dark plate
-    (``digits.plates.find_plate``) and a counter on it."""
+    (``digits.windows``). With no counter on the sheet, or no sheet, a counter in the whole picture (a light
+    counter's white wheels, red ones beside them, were taken for a sheet); failing that, the sheet; with no
+    sheet, a dark plate (``digits.plates.find_plate``) and a counter on it."""
     sheet = find_sheet(grey)
     if sheet is not grey:
-        return within_windows(sheet)
+        counter = within_windows(sheet)
+        if counter is not sheet:
+            return counter
     counter = within_windows(grey)
     if counter is not grey:
         return counter
+    if sheet is not grey:
+        return sheet
     plate = find_plate(grey)
     return grey if plate is None else within_windows(plate)
 

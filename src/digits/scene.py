@@ -88,6 +88,15 @@ LEVEL_INSIDE = 0.85
 WITHIN = 0.9
 TRIMMED = 0.9
 ROUGH = 0.25
+# Paper beyond a shadow's hard edge (``with_paper_in_hard_shadow``): a level piece within HARD_EDGE_GAP pixels of
+# the sheet, at least HARD_SHADOW_PIECE of its size and HARD_SHADOW_BREADTH of its breadth (the deepest distance
+# to its edge: a wooden desk's light grain along the sheet is level, but a narrow band), its grey SHADOW_FACTOR of
+# the lit paper's (a shadow's depth), reaching the frame along at most SHADED_ON_FRAME of its edge.
+HARD_EDGE_GAP = 3
+HARD_SHADOW_PIECE = 0.15
+HARD_SHADOW_BREADTH = 0.25
+SHADOW_FACTOR = (0.15, 0.9)
+SHADED_ON_FRAME = 0.1
 # Turns smaller than this (degrees) are left alone: resampling costs more than it gives.
 MIN_TURN = 2.0
 # A sheet whose hull's perimeter squared is at most this many times 4π its area is round, and is
@@ -130,9 +139,56 @@ def sheet_mask(grey: np.ndarray) -> np.ndarray | None:
         return None
     smooth = ndimage.median_filter(grey, size=5)
     light, level = light_sheet(smooth), level_sheet(smooth)
-    if light is None or (level is not None and holds_desk(smooth, light, level)):
-        return level
-    return light
+    sheet = level if light is None or (level is not None and holds_desk(smooth, light, level)) else light
+    return None if sheet is None else with_paper_in_hard_shadow(smooth, sheet)
+
+
+def on_frame(region: np.ndarray) -> float:
+    """The share of the frame's edge pixels that ``region`` holds."""
+    edge = np.concatenate([region[0], region[-1], region[1:-1, 0], region[1:-1, -1]])
+    return float(edge.mean())
+
+
+def with_paper_in_hard_shadow(smooth: np.ndarray, sheet: np.ndarray) -> np.ndarray:
+    """The sheet with its paper beyond a shadow's hard edge: level pieces beside it (within HARD_EDGE_GAP pixels)
+    that are paper in shadow, the largest first.
+
+    A shadow with a hard edge (a window frame's or an arm's in direct sunlight) steps across the
+    sheet as the sheet's own edge does, so ``with_shaded_paper`` stops at it, and the lit part alone
+    was cut out: a digit in the shade was lost ("no ink: the image is nearly uniform"). A piece as
+    broad as paper in shadow is (HARD_SHADOW_PIECE, HARD_SHADOW_BREADTH) is so when it is darker than the lit paper by a shadow's factor (SHADOW_FACTOR), reaches
+    the frame along at most SHADED_ON_FRAME of its edge (the desk, lit or in shadow, runs out of the
+    picture), the two together are shaped and placed as a sheet (``sheet_shape``) and fill
+    SHEET_RECTANGLE of the smallest rectangle around them (a sheet turned or at a slant does; the
+    desk beyond a sheet's edge wraps round it), and the piece is lighter than the ring of desk beside
+    it by MIN_SHEET_CONTRAST times that factor (paper in the shadow against the desk in it).
+    """
+    from scipy import ndimage
+
+    labels, count = ndimage.label((log_slope(smooth) <= SHARP_EDGE) & ~sheet)
+    beside = np.unique(labels[ndimage.binary_dilation(sheet, iterations=HARD_EDGE_GAP) & ~sheet])
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    lit = float(np.median(smooth[sheet]))
+    breadth = float(ndimage.distance_transform_edt(sheet).max())
+    for label in sorted(beside[beside > 0], key=lambda label: -areas[label]):
+        piece = labels == label
+        if areas[label] < HARD_SHADOW_PIECE * sheet.sum():
+            break
+        if (on_frame(piece) > SHADED_ON_FRAME
+                or float(ndimage.distance_transform_edt(piece).max()) < HARD_SHADOW_BREADTH * breadth):
+            continue
+        factor = float(np.median(smooth[piece])) / max(lit, 1e-6)
+        if not SHADOW_FACTOR[0] <= factor <= SHADOW_FACTOR[1]:
+            continue
+        shaped = sheet_shape(smooth, ndimage.binary_closing(sheet | piece, iterations=HARD_EDGE_GAP))
+        if shaped is None or float(shaped[0].sum()) < SHEET_RECTANGLE * smallest_rectangle(shaped[2])[0]:
+            continue
+        ring, ring_width = ring_around(shaped[0])
+        ring &= ndimage.binary_dilation(piece, iterations=ring_width + HARD_EDGE_GAP)
+        if ring.any() and (float(np.median(smooth[piece])) - float(np.median(smooth[ring]))
+                           >= MIN_SHEET_CONTRAST * factor):
+            sheet = shaped[0]
+    return sheet
 
 
 def light_sheet(smooth: np.ndarray) -> np.ndarray | None:
@@ -319,9 +375,7 @@ def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     if float(sheet.sum()) < SHEET_RECTANGLE * smallest_rectangle(hull)[0]:
         return None
-    ring_width = max(LEVEL_RING, round(LEVEL_RING_SHARE * math.sqrt(sheet.sum())))
-    ring = (ndimage.binary_dilation(sheet, iterations=ring_width)
-            & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING))
+    ring, _ = ring_around(sheet)
     if not ring.any() or float(np.median(smooth[paper])) - float(np.median(smooth[ring])) < LEVEL_CONTRAST:
         return None
     hull = hull_mask(sheet, (0, 0), sheet.shape)
@@ -329,6 +383,14 @@ def level_checked(smooth: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     if hull.mean() > MAX_SHEET_FRACTION or outside_on_edge(hull) < MIN_BORDER_OUTSIDE:
         return None
     return hull
+
+
+def ring_around(sheet: np.ndarray) -> tuple[np.ndarray, int]:
+    """The ring of desk around ``sheet``, LEVEL_RING pixels out to LEVEL_RING_SHARE of its side, and that width."""
+    from scipy import ndimage
+
+    width = max(LEVEL_RING, round(LEVEL_RING_SHARE * math.sqrt(sheet.sum())))
+    return ndimage.binary_dilation(sheet, iterations=width) & ~ndimage.binary_dilation(sheet, iterations=LEVEL_RING), width
 
 
 def without_narrow_parts(sheet: np.ndarray) -> np.ndarray:

@@ -86,3 +86,18 @@ def near_boxes(boxes: np.ndarray, others: np.ndarray, reach: float) -> np.ndarra
     grown = others + np.array([-reach, reach, -reach, reach])
     return ((boxes[:, None, 0] < grown[None, :, 1]) & (boxes[:, None, 1] > grown[None, :, 0])
             & (boxes[:, None, 2] < grown[None, :, 3]) & (boxes[:, None, 3] > grown[None, :, 2])).any(axis=1)
+
+
+def sharing_rows(boxes: np.ndarray) -> np.ndarray:
+    """Which pairs of ``boxes`` (rows of top, bottom, left, right) share a row of pixels; no box with itself."""
+    shared = (boxes[:, None, 0] < boxes[None, :, 1]) & (boxes[:, None, 1] > boxes[None, :, 0])
+    np.fill_diagonal(shared, False)
+    return shared
+
+
+def in_a_row(boxes: np.ndarray, sized: np.ndarray, alike: float) -> np.ndarray:
+    """Which pairs of ``boxes`` (rows of top, bottom, left, right) stand in a row: sharing rows, heights within
+    ``alike`` of each other, the second one ``sized`` (no speck)."""
+    heights = boxes[:, 1] - boxes[:, 0]
+    lower, higher = np.minimum(heights[:, None], heights[None, :]), np.maximum(heights[:, None], heights[None, :])
+    return sharing_rows(boxes) & (higher <= alike * lower) & sized[None, :]

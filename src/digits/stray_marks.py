@@ -21,6 +21,11 @@ below the digit. A bold digit written well inside the sheet, a caption above it,
 only beside clear writing, its size CLEAR_WRITING of the image's shorter side or more: a counter's
 bold printed digits fill their boxes, and beside a label's small stroke they were taken for blobs.
 A bold digit alone is the largest mark, no blob beside smaller strokes.
+
+Bold print fills more than STROKES of its box, but a row of it is writing: PRINTED_ROW marks or more
+of about one height side by side, each filling at most BOLD_PRINT of its box (a cloth's checks fill
+theirs), stay. Once, a counter's bold digits beside a meter's dial were measured against the dial alone,
+and those farther from it than its size went ("97" for 0597).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from digits.ink import INK_THRESHOLD, SPECK_FRACTION, components
-from digits.shapes import boxes_of, near_boxes
+from digits.shapes import boxes_of, in_a_row, near_boxes, sharing_rows
 
 KEEP = 0.5
 FAR = 1.0
@@ -40,6 +45,9 @@ BLOB_GAP = 0.5
 CLEAR_WRITING = 0.1
 RIM = 0.12
 ROW_ALIKE = 1.5
+# Marks filling at most BOLD_PRINT of their box, PRINTED_ROW or more in a row (heights within ROW_ALIKE), are writing.
+BOLD_PRINT = 0.7
+PRINTED_ROW = 3
 
 
 def writing_marks(boxes: np.ndarray, areas: np.ndarray) -> np.ndarray:
@@ -64,15 +72,17 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
         return None
     boxes = boxes_of(slices)
     longer, shorter = longer_and_shorter(boxes)
-    writing = writing_marks(boxes, areas)
+    shares_rows = sharing_rows(boxes)
+    mates = in_a_row(boxes, areas[1:] >= SPECK_FRACTION * areas[1:].max(), ROW_ALIKE).sum(axis=1)
+    # Bold print in a row (a counter's digits) is writing too, however much of its box it fills, and stays.
+    printed_row = (shorter >= BAR * longer) & (areas[1:] <= BOLD_PRINT * longer * shorter) & (mates >= PRINTED_ROW - 1)
+    writing = writing_marks(boxes, areas) | printed_row
     if not writing.any():
         return None
     size = float(longer[writing].max())
-    staying = longer >= KEEP * size
+    staying = (longer >= KEEP * size) | printed_row
     blobs = ((shorter >= BAR * longer) & (areas[1:] > STROKES * longer * shorter) & (KEEP * longer <= size)
              & (size >= CLEAR_WRITING * min(mask.shape)))
-    shares_rows = (boxes[:, None, 0] < boxes[None, :, 1]) & (boxes[:, None, 1] > boxes[None, :, 0])
-    np.fill_diagonal(shares_rows, False)
     beside_writing = (shares_rows & writing[None, :]).any(axis=1)
     # Within the span of the writing's marks, or SPAN_REACH of its size beside it (a point between two digits spaced
     # wide, a little below their line), nothing goes.
@@ -83,21 +93,11 @@ def stray_marks(mask: np.ndarray) -> np.ndarray | None:
     at_the_rim = ((boxes[:, 0] <= RIM * height) | (boxes[:, 1] >= (1 - RIM) * height)
                   | (boxes[:, 2] <= RIM * width) | (boxes[:, 3] >= (1 - RIM) * width))
     blobs &= (at_the_rim & ~beside_writing & ~near_boxes(boxes, boxes[writing], BLOB_GAP * size)
-              & ~in_a_row(boxes, areas, shares_rows))
+              & (mates == 0))
     far = outside & ((~staying & ~near_boxes(boxes, boxes[staying], FAR * size)) | blobs)
     if not far.any():
         return None
     return np.isin(labels, np.flatnonzero(far) + 1)
-
-
-def in_a_row(boxes: np.ndarray, areas: np.ndarray, shares_rows: np.ndarray) -> np.ndarray:
-    """Which of the marks (``boxes``: top, bottom, left, right; ``areas`` with the background's first; ``shares_rows``:
-    which pairs of other marks share rows) stand in a row with another mark no speck: sharing rows (a row turned in
-    a photo shares few), heights within ROW_ALIKE."""
-    heights = boxes[:, 1] - boxes[:, 0]
-    lower, higher = np.minimum(heights[:, None], heights[None, :]), np.maximum(heights[:, None], heights[None, :])
-    sized = areas[1:] >= SPECK_FRACTION * areas[1:].max()
-    return (shares_rows & (higher <= ROW_ALIKE * lower) & sized[None, :]).any(axis=1)
 
 
 def without_stray_marks(ink: np.ndarray) -> np.ndarray:

@@ -28,6 +28,8 @@ counter either.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import ndimage
 
@@ -78,6 +80,19 @@ MIN_PANE_SHARE = 0.02
 MAX_GAIN = 3.0
 # Failing that, a pane is looked for darker than this share of the way from the darkest grey to the face's.
 DEEP_PANE = 0.25
+
+# A counter's digits are as light as this percentile of the windows' pixels.
+DIGIT_LEVEL = 99
+# Wheels of another shade (``with_odd_wheels``): at most this many beyond either end of the windows' row, in gaps at
+# least 1 + SLOT_SPARE pitches wide, ODD_EVEN of a slot in one piece near the wheel's shade.
+ODD_WHEELS = 3
+SLOT_SPARE = 0.5
+ODD_EVEN = 0.4
+# Windows (their upright boxes, wider than they are when the strip is turned) stand at least this share of their width
+# apart, centre to centre, to have slots beside them.
+MIN_PITCH = 0.75
+# An odd wheel (the hull of its even part) covers at least this share of its slot, a window's box.
+ODD_COVER = 0.7
 
 # A window: its box in the picture, and its mask (holes filled) within that box.
 Window = tuple[tuple[slice, slice], np.ndarray]
@@ -206,7 +221,115 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
         return grey
     ground = float(np.percentile(image[inside & dark], WINDOW_GROUND))
     found = np.where(inside, image, ground).astype(np.float32)
-    return evened(found, ground, round(height)) if one_pane else found
+    if one_pane:
+        return evened(found, ground, round(height))
+    digit_level = float(np.percentile(image[inside], DIGIT_LEVEL))
+    return with_odd_wheels(found, image, counter, Shades(ground, digit_level))
+
+
+class Shades(NamedTuple):
+    """A counter's greys where its windows are dark: the windows' ground and their digits' light."""
+
+    ground: float
+    digit: float
+
+
+def wheel_slots(counter: list[Window], shape: tuple[int, int]) -> list[list[tuple[slice, slice]]]:
+    """Where wheels beside ``counter``'s windows would lie, a window's pitch apart along their row, inside the picture:
+    three lists of boxes, in the gaps between windows, then outwards from the last and from the first, nearest first
+    (see ``with_odd_wheels``)."""
+    boxes = sorted((box for box, _ in counter), key=lambda box: box[1].start)
+    columns = np.array([(box[1].start + box[1].stop) / 2 for box in boxes])
+    rows = np.array([(box[0].start + box[0].stop) / 2 for box in boxes])
+    pitch = float(np.median(np.diff(columns)))
+    width = float(np.median([box[1].stop - box[1].start for box in boxes]))
+    height = float(np.median([box[0].stop - box[0].start for box in boxes]))
+    if pitch < MIN_PITCH * width:
+        return [[], [], []]
+    slope, intercept = np.polyfit(columns, rows, 1) if len(boxes) >= 3 else (0.0, float(np.median(rows)))
+    inner = [float(left + step * pitch) for left, right in zip(columns, columns[1:])
+             for step in range(1, round((right - left) / pitch)) if right - left >= (1 + SLOT_SPARE) * pitch]
+    outer = [[float(columns[-1] + step * pitch) for step in range(1, ODD_WHEELS + 1)],
+             [float(columns[0] - step * pitch) for step in range(1, ODD_WHEELS + 1)]]
+    groups = []
+    for group in [inner, *outer]:
+        boxes = []
+        for column in group:
+            row = slope * column + intercept
+            box = (slice(round(row - height / 2), round(row + height / 2)),
+                   slice(round(column - width / 2), round(column + width / 2)))
+            if box[0].start < 0 or box[1].start < 0 or box[0].stop > shape[0] or box[1].stop > shape[1]:
+                break
+            boxes.append(box)
+        groups.append(boxes)
+    return groups
+
+
+def odd_wheel(pixels: np.ndarray, shades: Shades) -> tuple[np.ndarray, float, float] | None:
+    """A wheel of another shade than the windows' in ``pixels`` (a slot's box), holding a digit: the hull of its even
+    part (within half the way from its median grey to the slot's farthest) as a mask, its shade and the digit's
+    direction from it (+1 lighter, -1 darker); None if the slot holds none."""
+    shade = float(np.median(pixels))
+    if abs(shade - shades.ground) < MIN_WINDOW_CONTRAST:
+        return None
+    darkest, lightest = np.percentile(pixels, [1, 99])
+    near = np.abs(pixels - shade) < max(shade - darkest, lightest - shade) / 2
+    labels, count = ndimage.label(near)
+    if count == 0:
+        return None
+    largest = labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+    if largest.sum() < ODD_EVEN * pixels.size:
+        return None
+    wheel = hull_mask(largest, (0, 0), pixels.shape)
+    if wheel.sum() < ODD_COVER * pixels.size:
+        return None
+    marks = wheel & ~near
+    if not MARKS_SHARE[0] <= marks.sum() / wheel.sum() <= MARKS_SHARE[1]:
+        return None
+    if max(mark_heights(wheel, marks), default=0.0) < TALL_DIGIT:
+        return None
+    direction = 1.0 if float(np.median(pixels[marks])) > shade else -1.0
+    return wheel, shade, direction
+
+
+def with_odd_wheels(found: np.ndarray, image: np.ndarray, counter: list[Window], shades: Shades) -> np.ndarray:
+    """``found`` (a counter's face painted its windows' ground) with wheels of another shade painted in as windows.
+
+    A meter's last wheels are often red (the tenths), or one wheel was replaced: the window test, made on one
+    shade, finds the others and paints the odd ones over with the face, and their digits were lost (a
+    light-wheeled counter read 2452 for 245226). Slots a window's pitch apart along the windows' row are looked
+    at (``wheel_slots``): in gaps, then from either end outwards, ODD_WHEELS at most a side, the first slot that
+    holds no wheel ending the row on its side. A slot of the windows' own shade holds one of theirs; a wheel of
+    another shade (``odd_wheel``) differs from theirs by MIN_WINDOW_CONTRAST, is mostly even, covers most of its
+    slot and holds a digit as tall as a window's. Its digit, light or dark on it, is painted light on the windows'
+    ground, as strong as theirs (``painted_wheel``).
+    """
+    if len(counter) < MIN_WINDOWS:
+        return found
+    found = found.copy()
+    inner, *outer = wheel_slots(counter, image.shape)
+    for boxes, ends_row in [(inner, False)] + [(boxes, True) for boxes in outer]:
+        for box in boxes:
+            if abs(float(np.median(image[box])) - shades.ground) < MIN_WINDOW_CONTRAST:
+                continue
+            wheel = odd_wheel(image[box], shades)
+            if wheel is None and ends_row:
+                break
+            if wheel is not None:
+                found[box] = painted_wheel(image[box], found[box], wheel, shades)
+    return found
+
+
+def painted_wheel(pixels: np.ndarray, found: np.ndarray, wheel: tuple[np.ndarray, float, float],
+                  shades: Shades) -> np.ndarray:
+    """An odd wheel's slot (``pixels``; ``found``, as painted so far) with the wheel painted as a window: its digit's
+    rise from the wheel's shade, scaled so that its strongest is the windows' digits' light, on their ground."""
+    mask, shade, direction = wheel
+    rise = np.clip(direction * (pixels - shade), 0.0, None)
+    top = max(float(np.percentile(rise[mask], 99)), 1e-6)
+    painted = shades.ground + np.clip(rise / top, 0.0, 1.0) * (shades.digit - shades.ground)
+    inside = ndimage.binary_erosion(mask, iterations=RIM)
+    return np.where(inside, painted, found).astype(np.float32)
 
 
 def evened(image: np.ndarray, ground: float, reach: int) -> np.ndarray:
@@ -232,9 +355,12 @@ def within_windows(grey: np.ndarray) -> np.ndarray:
     if found is not grey or min(grey.shape) < 16:
         return found
     negative = (1.0 - grey).astype(np.float32)
-    found = within_dark_windows(negative, face=1.0 - float(np.percentile(shrink(grey, WORKING_SIZE), 2)))
-    if found is not negative:
-        return (1.0 - found).astype(np.float32)
+    # The housing is the negative's lightest grey; a face of a middle grey (between the light wheels and their dark
+    # digits) is the picture's border, as for dark windows.
+    for face in (1.0 - float(np.percentile(shrink(grey, WORKING_SIZE), 2)), None):
+        found = within_dark_windows(negative, face=face)
+        if found is not negative:
+            return (1.0 - found).astype(np.float32)
     found = within_dark_windows(grey, one_pane=True)
     if found is not grey:
         return found
