@@ -156,29 +156,17 @@ def with_paper_in_hard_shadow(smooth: np.ndarray, sheet: np.ndarray) -> np.ndarr
     A shadow with a hard edge (a window frame's or an arm's in direct sunlight) steps across the
     sheet as the sheet's own edge does, so ``with_shaded_paper`` stops at it, and the lit part alone
     was cut out: a digit in the shade was lost ("no ink: the image is nearly uniform"). A piece as
-    broad as paper in shadow is (HARD_SHADOW_PIECE, HARD_SHADOW_BREADTH) is so when it is darker than the lit paper by a shadow's factor (SHADOW_FACTOR), reaches
-    the frame along at most SHADED_ON_FRAME of its edge (the desk, lit or in shadow, runs out of the
-    picture), the two together are shaped and placed as a sheet (``sheet_shape``) and fill
+    broad as paper in shadow is, a shadow's factor darker than the lit paper (``shaded_pieces``), is
+    paper in shadow when it reaches the frame along at most SHADED_ON_FRAME of its edge (the desk, lit
+    or in shadow, runs out of the picture), the two together are shaped and placed as a sheet (``sheet_shape``) and fill
     SHEET_RECTANGLE of the smallest rectangle around them (a sheet turned or at a slant does; the
     desk beyond a sheet's edge wraps round it), and the piece is lighter than the ring of desk beside
     it by MIN_SHEET_CONTRAST times that factor (paper in the shadow against the desk in it).
     """
     from scipy import ndimage
 
-    labels, count = ndimage.label((log_slope(smooth) <= SHARP_EDGE) & ~sheet)
-    beside = np.unique(labels[ndimage.binary_dilation(sheet, iterations=HARD_EDGE_GAP) & ~sheet])
-    areas = np.bincount(labels.ravel(), minlength=count + 1)
-    lit = float(np.median(smooth[sheet]))
-    breadth = float(ndimage.distance_transform_edt(sheet).max())
-    for label in sorted(beside[beside > 0], key=lambda label: -areas[label]):
-        piece = labels == label
-        if areas[label] < HARD_SHADOW_PIECE * sheet.sum():
-            break
-        if (on_frame(piece) > SHADED_ON_FRAME
-                or float(ndimage.distance_transform_edt(piece).max()) < HARD_SHADOW_BREADTH * breadth):
-            continue
-        factor = float(np.median(smooth[piece])) / max(lit, 1e-6)
-        if not SHADOW_FACTOR[0] <= factor <= SHADOW_FACTOR[1]:
+    for piece, factor in shaded_pieces(smooth, sheet):
+        if on_frame(piece) > SHADED_ON_FRAME:
             continue
         shaped = sheet_shape(smooth, ndimage.binary_closing(sheet | piece, iterations=HARD_EDGE_GAP))
         if shaped is None or float(shaped[0].sum()) < SHEET_RECTANGLE * smallest_rectangle(shaped[2])[0]:
@@ -189,6 +177,27 @@ def with_paper_in_hard_shadow(smooth: np.ndarray, sheet: np.ndarray) -> np.ndarr
                            >= MIN_SHEET_CONTRAST * factor):
             sheet = shaped[0]
     return sheet
+
+
+def shaded_pieces(smooth: np.ndarray, sheet: np.ndarray):
+    """Level pieces beside the sheet (within HARD_EDGE_GAP pixels), the largest first, as broad as paper in shadow
+    (HARD_SHADOW_PIECE of the sheet's size, HARD_SHADOW_BREADTH of its breadth) and a shadow's factor of its grey
+    (SHADOW_FACTOR): (piece, factor) pairs."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label((log_slope(smooth) <= SHARP_EDGE) & ~sheet)
+    beside = np.unique(labels[ndimage.binary_dilation(sheet, iterations=HARD_EDGE_GAP) & ~sheet])
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    lit = float(np.median(smooth[sheet]))
+    breadth = float(ndimage.distance_transform_edt(sheet).max())
+    for label in sorted(beside[beside > 0], key=lambda label: -areas[label]):
+        if areas[label] < HARD_SHADOW_PIECE * sheet.sum():
+            return
+        piece = labels == label
+        factor = float(np.median(smooth[piece])) / max(lit, 1e-6)
+        if (SHADOW_FACTOR[0] <= factor <= SHADOW_FACTOR[1]
+                and float(ndimage.distance_transform_edt(piece).max()) >= HARD_SHADOW_BREADTH * breadth):
+            yield piece, factor
 
 
 def light_sheet(smooth: np.ndarray) -> np.ndarray | None:
