@@ -279,3 +279,15 @@ def test_a_red_last_wheel_in_a_meters_face_is_read():
     photo = Image.open(IMAGES / "meter-face-with-a-red-last-wheel-2281.jpg")
     reading = recognise_numbers([photo])[0]
     assert reading.number == "2281", reading.to_dict()
+
+
+@pytest.mark.parametrize("name, number", [
+    ("counter-with-its-unit-printed-after-the-last-wheel-81828.jpg", "81828"),
+    ("counter-with-its-unit-beside-the-wheels-43659.jpg", "43659"),
+])
+def test_a_unit_printed_after_the_wheels_is_no_wheel_of_another_shade(name, number):
+    # The slot after the last window holds the unit on the face: of the face's own grey, it is no wheel, and is painted
+    # over with the face as before (taken for a red wheel, it was read as a part: "part 6 of 6 does not look like a
+    # digit").
+    reading = recognise_numbers([Image.open(IMAGES / name)])[0]
+    assert reading.number == number, reading.to_dict()

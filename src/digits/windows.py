@@ -91,6 +91,9 @@ ODD_EVEN = 0.4
 # Windows (their upright boxes, wider than they are when the strip is turned) stand at least this share of their width
 # apart, centre to centre, to have slots beside them.
 MIN_PITCH = 0.75
+# An odd wheel's grey is at least ODD_FROM_FACE from the face's right around the windows (red wheels beside white ones
+# in a black housing, drawn here: 0.05-0.45; slots holding a unit printed on the face: 0.00).
+ODD_FROM_FACE = 0.04
 # An odd wheel (the hull of its even part) covers at least this share of its slot, a window's box.
 ODD_COVER = 0.7
 
@@ -216,6 +219,8 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
         if filled.sum() >= WINDOW_SIZED * median_area:
             inside |= hull_mask(filled, (box[0].start, box[1].start), image.shape)
     # A window's rim is blurred into the face: keep clear of it, as of a sheet's.
+    # The face right around the windows (a housing, a frame), for wheels of another shade (``with_odd_wheels``).
+    around = ndimage.binary_dilation(inside, iterations=2 * RIM) & ~ndimage.binary_dilation(inside, iterations=RIM)
     inside = ndimage.binary_erosion(inside, iterations=RIM)
     if not (inside & dark).any():
         return grey
@@ -223,15 +228,18 @@ def within_dark_windows(grey: np.ndarray, one_pane: bool = False, face: float | 
     found = np.where(inside, image, ground).astype(np.float32)
     if one_pane:
         return evened(found, ground, round(height))
-    digit_level = float(np.percentile(image[inside], DIGIT_LEVEL))
-    return with_odd_wheels(found, image, counter, Shades(ground, digit_level))
+    shades = Shades(ground, float(np.percentile(image[inside], DIGIT_LEVEL)),
+                    float(np.median(image[around])) if around.any() else face)
+    return with_odd_wheels(found, image, counter, shades)
 
 
 class Shades(NamedTuple):
-    """A counter's greys where its windows are dark: the windows' ground and their digits' light."""
+    """A counter's greys where its windows are dark: the windows' ground, their digits' light, and the face right
+    around them."""
 
     ground: float
     digit: float
+    face: float
 
 
 def wheel_slots(counter: list[Window], shape: tuple[int, int]) -> list[list[tuple[slice, slice]]]:
@@ -266,11 +274,12 @@ def wheel_slots(counter: list[Window], shape: tuple[int, int]) -> list[list[tupl
 
 
 def odd_wheel(pixels: np.ndarray, shades: Shades) -> tuple[np.ndarray, float, float] | None:
-    """A wheel of another shade than the windows' in ``pixels`` (a slot's box), holding a digit: the hull of its even
+    """A wheel of another shade than the windows' and the face's in ``pixels`` (a slot's box), holding a digit: the
+    hull of its even
     part (within half the way from its median grey to the slot's farthest) as a mask, its shade and the digit's
     direction from it (+1 lighter, -1 darker); None if the slot holds none."""
     shade = float(np.median(pixels))
-    if abs(shade - shades.ground) < MIN_WINDOW_CONTRAST:
+    if abs(shade - shades.ground) < MIN_WINDOW_CONTRAST or abs(shade - shades.face) < ODD_FROM_FACE:
         return None
     darkest, lightest = np.percentile(pixels, [1, 99])
     near = np.abs(pixels - shade) < max(shade - darkest, lightest - shade) / 2
@@ -300,7 +309,8 @@ def with_odd_wheels(found: np.ndarray, image: np.ndarray, counter: list[Window],
     light-wheeled counter read 2452 for 245226). Slots a window's pitch apart along the windows' row are looked
     at (``wheel_slots``): in gaps, then from either end outwards, ODD_WHEELS at most a side, the first slot that
     holds no wheel ending the row on its side. A slot of the windows' own shade holds one of theirs; a wheel of
-    another shade (``odd_wheel``) differs from theirs by MIN_WINDOW_CONTRAST, is mostly even, covers most of its
+    another shade (``odd_wheel``) differs from theirs by MIN_WINDOW_CONTRAST and from the face right around the
+    windows by ODD_FROM_FACE (a unit printed beside the counter is on the face), is mostly even, covers most of its
     slot and holds a digit as tall as a window's. Its digit, light or dark on it, is painted light on the windows'
     ground, as strong as theirs (``painted_wheel``).
     """
