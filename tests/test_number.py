@@ -364,6 +364,21 @@ def test_only_a_short_declined_part_apart_at_an_end_is_taken_for_a_label():
     assert without_labels(narrow, [0, 1, 2])[0] == narrow
 
 
+def test_a_wheel_turning_at_a_counters_end_is_no_label():
+    from digits.number import without_labels
+
+    def part(digit, left, top, height, width=20):
+        return {"digit": digit, "confidence": 0.99, "box": [left, top, width, height]}
+
+    # The last wheel between two digits shows the foot of one at its window's top: short, declined, a pitch from the
+    # wheel beside it and reaching above the digits' top. Taken for a label, it went without a word ("384" for 3844).
+    turning = [part(3, 0, 10, 30), part(8, 40, 10, 30), part(4, 80, 11, 30), part(None, 118, 6, 12, width=24)]
+    assert without_labels(turning, [0, 1, 2, 3])[0] == turning
+    # A unit's word as far away, across the digits' middle, is a label.
+    unit = [part(3, 0, 10, 30), part(8, 40, 10, 30), part(4, 80, 11, 30), part(None, 118, 20, 12, width=24)]
+    assert len(without_labels(unit, [0, 1, 2, 3])[0]) == 3
+
+
 @pytest.mark.parametrize("name, number", [
     # A dial below a meter's counter, twice its digits' height: it set the line's height and slant, the digits were
     # taken for marks beside it, and the dial was read as 0.

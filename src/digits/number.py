@@ -42,6 +42,11 @@ MIN_TILT, MAX_TILT = 6.0, 35.0
 LABEL_HEIGHT = 0.8
 LABEL_SPECK = 0.5
 LABEL_GAP = 0.5
+# No label is a wheel's digit cut short by its turning: a part standing a pitch of the read digits (within WHEEL_STEP of
+# it) from the next, reaching their top or bottom (within WHEEL_EDGE of their height) or beyond. It is kept, and said
+# unreadable.
+WHEEL_STEP = 0.2
+WHEEL_EDGE = 0.15
 
 
 # A counter's wheels stand evenly: GRID_PARTS parts or more read as digits other than 1 stand a whole number of
@@ -399,12 +404,25 @@ def without_labels(digits: list[dict], groups_of: list[int]) -> tuple[list[dict]
     gap = LABEL_GAP * float(np.median([box[2] for box in sizes]))
     digits, groups_of = list(digits), list(groups_of)
 
+    centres = [box[0] + box[2] / 2 for box in sizes]
+    pitch = float(np.median(np.diff(centres))) if len(centres) >= 2 else None
+    top, bottom = float(np.median([box[1] for box in sizes])), float(np.median([box[1] + box[3] for box in sizes]))
+
     def is_label(part: dict, beside: dict, after: bool) -> bool:
         left, right = (beside, part) if after else (part, beside)
         apart = right["box"][0] - (left["box"][0] + left["box"][2])
         width_of, height_of = part["box"][2], part["box"][3]
         shaped = (height_of < LABEL_HEIGHT * height and width_of >= height_of) or height_of < LABEL_SPECK * height
-        return part["digit"] is None and shaped and apart >= gap
+        return part["digit"] is None and shaped and apart >= gap and not next_wheel(part, beside)
+
+    def next_wheel(part: dict, beside: dict) -> bool:
+        # A wheel turning shows part of a digit at its window's top or bottom, a pitch from the wheel beside it.
+        if pitch is None or beside["digit"] is None:
+            return False
+        step = abs((part["box"][0] + part["box"][2] / 2) - (beside["box"][0] + beside["box"][2] / 2))
+        at_an_edge = (part["box"][1] <= top + WHEEL_EDGE * height
+                      or part["box"][1] + part["box"][3] >= bottom - WHEEL_EDGE * height)
+        return abs(step - pitch) <= WHEEL_STEP * pitch and at_an_edge
 
     while len(digits) > 2 and is_label(digits[-1], digits[-2], after=True):
         digits.pop()
