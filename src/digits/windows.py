@@ -320,6 +320,8 @@ def with_odd_wheels(found: np.ndarray, image: np.ndarray, counter: list[Window],
     inner, *outer = wheel_slots(counter, image.shape)
     for boxes, ends_row in [(inner, False)] + [(boxes, True) for boxes in outer]:
         for box in boxes:
+            if image[box].size < MIN_REGION:
+                break
             if abs(float(np.median(image[box])) - shades.ground) < MIN_WINDOW_CONTRAST:
                 continue
             wheel = odd_wheel(image[box], shades)
