@@ -207,8 +207,9 @@ def segment_number(image) -> tuple[list[Group], list[Mark]]:
 def on_the_row(ink: np.ndarray) -> np.ndarray:
     """The ink without marks off the number's row: where ROW_MARKS marks or more (no specks) stand in a row, heights
     within ROW_ALIKE of a neighbour's, the row holding most ink is the number's, and marks sharing no row of pixels
-    with it (its marks reaching ROW_REACH of their height further up and down) go (a meter's dial below its counter, larger than its wheels' digits: it set the line's height and
-    slant, and the digits were taken for marks beside it; "0" for 0520). Specks are left to ``marks_among``."""
+    with it (its marks reaching ROW_REACH of their height further up and down) go, unless they stand in a row of two
+    or more as tall as it. A meter's dial below its counter, larger than its wheels' digits, set the line's height
+    and slant, and the digits were taken for marks beside it ("0" for 0520). Specks are left to ``marks_among``."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -231,7 +232,7 @@ def on_the_row(ink: np.ndarray) -> np.ndarray:
     row_heights = np.array([float(np.median(heights[rows == index])) for index in range(count)])
     other_row = (members[rows] >= 2) & (row_heights[rows] >= row_heights[chosen])
     # A wheel turning lifts its digit a little off the row: the row's marks reach ROW_REACH of their height further.
-    reach = np.round(ROW_REACH * (boxes[:, 1] - boxes[:, 0])).astype(np.int64)
+    reach = np.round(ROW_REACH * heights).astype(np.int64)
     grown = boxes + np.stack([-reach, reach, np.zeros_like(reach), np.zeros_like(reach)], axis=1)
     off = (sized & ~row & ~other_row
            & ~(sharing_rows(np.concatenate([boxes, grown[row]]))[:len(boxes), len(boxes):]).any(axis=1))
