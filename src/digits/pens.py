@@ -167,32 +167,34 @@ def without_pens(ink: np.ndarray) -> np.ndarray:
         # What a line fits in is the pen's core; its blurred sides go too, half its width more.
         width = rows_of.size / max(float(np.ptp(rows_of * math.sin(angle) + columns_of * math.cos(angle))), 1.0)
         pen = ndimage.binary_dilation(bar, iterations=round(width / 2) + 2)
-        # A pen reaches off the writing's line (a 1 of the number stays on it).
-        line = np.percentile(np.nonzero(writing & ~pen)[0], [1, 99]) if (writing & ~pen).any() else None
-        if line is None:
+        writing_rows = np.nonzero(writing & ~pen)[0]
+        if writing_rows.size == 0:
             continue
-        if not ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
-                or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any()):
-            if not is_underline(mask, angle, underline_length, rows_of, np.nonzero(writing & ~pen)[0]):
-                continue
+        # A pen reaches off the writing's line (a 1 of the number stays on it).
+        line = np.percentile(writing_rows, [1, 99])
+        off_line = ((rows_of < line[0] - PEN_OFF_LINE * np.ptp(line)).any()
+                    or (rows_of > line[1] + PEN_OFF_LINE * np.ptp(line)).any())
+        underline = not off_line and is_underline(mask, angle, underline_length, rows_of, writing_rows)
+        if underline:
             # A form's line under the writing, the digits standing on it: taken out as a pen is, all along it.
             pen |= along_lines(mask, bar, width, underline_length)
-            ink = bridged(np.where(pen, 0.0, ink), pen)
-            mask &= ~pen
-            writing &= ~pen
+        elif not off_line:
             continue
-        beside = (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() >= touching_ink
-        if not straight_runs(mask, lone_length, angle).any():
-            # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
-            if not beside:
+        else:
+            beside = (np.isin(labels, np.unique(labels[bar])) & ~pen).sum() >= touching_ink
+            if not straight_runs(mask, lone_length, angle).any():
+                # Shorter than a pen lying alone: only one that lies onto a digit (ink of its own mark beside it).
+                if not beside:
+                    continue
+            elif not beside and tall_one(rows_of, columns_of, line,
+                                         (straight_runs(mask, one_length, angle) & bar).any()):
                 continue
-        elif not beside and tall_one(rows_of, columns_of, line, (straight_runs(mask, one_length, angle) & bar).any()):
-            continue
         # What the pen hid of the strokes it crossed is drawn on again.
         ink = bridged(np.where(pen, 0.0, ink), pen)
         mask &= ~pen
         writing &= ~pen
-        taken += 1
+        # A form's line is no pen: it counts against no limit.
+        taken += not underline
         if taken == PENS:
             break
     return ink

@@ -274,12 +274,12 @@ def wheel_slots(counter: list[Window], shape: tuple[int, int]) -> list[list[tupl
 
 
 def odd_wheel(pixels: np.ndarray, shades: Shades) -> tuple[np.ndarray, float, float] | None:
-    """A wheel of another shade than the windows' and the face's in ``pixels`` (a slot's box), holding a digit: the
-    hull of its even
-    part (within half the way from its median grey to the slot's farthest) as a mask, its shade and the digit's
-    direction from it (+1 lighter, -1 darker); None if the slot holds none."""
+    """A wheel of another shade than the face's in ``pixels`` (a slot's box, none of the windows' own shade: see
+    ``with_odd_wheels``), holding a digit: the hull of its even part (within half the way from its median grey to the
+    slot's farthest) as a mask, its shade and the digit's direction from it (+1 lighter, -1 darker); None if the slot
+    holds none."""
     shade = float(np.median(pixels))
-    if abs(shade - shades.ground) < MIN_WINDOW_CONTRAST or abs(shade - shades.face) < ODD_FROM_FACE:
+    if abs(shade - shades.face) < ODD_FROM_FACE:
         return None
     darkest, lightest = np.percentile(pixels, [1, 99])
     near = np.abs(pixels - shade) < max(shade - darkest, lightest - shade) / 2
